@@ -1,0 +1,44 @@
+"""Problems found in records, and the exceptions the pipeline raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem in one record, located at the line of the offending value."""
+
+    path: Path
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def format(self, root: Path | None = None) -> str:
+        """Render as `FILE:LINE:COL: FIELD.PATH: message` (path relative to root if possible)."""
+        shown = self.path
+        if root is not None:
+            try:
+                shown = self.path.resolve().relative_to(root.resolve())
+            except ValueError:
+                shown = self.path
+        field = self.field or "(record)"
+        return f"{shown}:{self.line}:{self.column}: {field}: {self.message}"
+
+
+class GeneratorError(Exception):
+    """Base class for errors the command line reports without a traceback."""
+
+
+class ValidationFailed(GeneratorError):
+    """One or more records are invalid."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__(f"{len(issues)} problem(s) in the records")
+        self.issues = sorted(issues)
+
+
+class BuildError(GeneratorError):
+    """The site engine failed."""

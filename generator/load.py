@@ -1,0 +1,267 @@
+"""Load stage: read study files into plain data, remembering where every value came from.
+
+YAML is parsed into events by libyaml (PyYAML's C parser where present) and the tree is
+built here, not by PyYAML's constructors, so that we can refuse what records never need and
+what makes YAML unsafe or surprising: duplicate keys (PyYAML keeps the last one silently),
+anchors and aliases ("billion laughs"), explicit tags, oversized or deeply nested files.
+Scalars follow the YAML 1.2 core schema without timestamps: only true/false are booleans,
+`0123` and dates stay text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import Issue
+
+MAX_BYTES = 512 * 1024
+"""A record is a few kilobytes; anything this big is a mistake or an attack."""
+MAX_DEPTH = 20
+"""The schema nests five levels deep at most."""
+
+FieldPath = tuple[str | int, ...]
+
+_Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NULL = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|(0|[1-9][0-9]*)(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One study file as loaded: its data and the source position of every value and key."""
+
+    path: Path
+    data: Any
+    positions: Mapping[FieldPath, tuple[int, int]] = field(repr=False)
+    key_positions: Mapping[FieldPath, tuple[int, int]] = field(repr=False)
+
+    def locate(self, where: Iterable[str | int], *, key: bool = False) -> tuple[int, int]:
+        """Line and column of a field's value (or its key), falling back to its nearest parent."""
+        parts = tuple(where)
+        while True:
+            table = self.key_positions if key else self.positions
+            if parts in table:
+                return table[parts]
+            if key and parts in self.positions:
+                return self.positions[parts]
+            if not parts:
+                return (1, 1)
+            parts = parts[:-1]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Everything read from a studies folder: the records that parsed, and problems."""
+
+    records: list[RawRecord]
+    issues: list[Issue]
+
+
+class _YamlRefused(Exception):
+    def __init__(self, line: int, column: int, field: str, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column, self.field, self.message = line, column, field, message
+
+
+def load_records(studies_dir: Path) -> LoadResult:
+    """Read every `*.yaml` file of a folder, in name order."""
+    records: list[RawRecord] = []
+    issues: list[Issue] = []
+    for path in sorted(studies_dir.glob("*.yaml")):
+        loaded = load_file(path)
+        if isinstance(loaded, RawRecord):
+            records.append(loaded)
+        else:
+            issues.append(loaded)
+    for path in sorted(studies_dir.glob("*.yml")):
+        issues.append(Issue(path, 1, 1, "", "study files must end in .yaml"))
+    return LoadResult(records, issues)
+
+
+def load_file(path: Path) -> RawRecord | Issue:
+    """Read one study file; return the record or the first problem that stops parsing."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return Issue(path, 1, 1, "", f"file is {size} bytes; the limit is {MAX_BYTES}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Issue(path, 1, 1, "", f"cannot read file: {exc.strerror or exc}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return Issue(path, line, column, "", "file is not valid UTF-8 text")
+    return parse_text(path, text.removeprefix("\ufeff"))
+
+
+def parse_text(path: Path, text: str) -> RawRecord | Issue:
+    """Parse YAML text into a record, or say where and why it is refused."""
+    if "\x00" in text:
+        return Issue(path, 1, 1, "", "file contains NUL characters")
+    builder = _TreeBuilder()
+    try:
+        builder.consume(yaml.parse(text, Loader=_Parser))
+    except _YamlRefused as refused:
+        return Issue(path, refused.line, refused.column, refused.field, refused.message)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "malformed YAML"
+        return Issue(path, line, column, "", f"YAML syntax error: {problem}")
+    except yaml.YAMLError as exc:
+        return Issue(path, 1, 1, "", f"YAML error: {str(exc).splitlines()[0]}")
+    if not builder.documents:
+        return Issue(path, 1, 1, "", "file is empty")
+    return RawRecord(path, builder.documents[0], builder.positions, builder.key_positions)
+
+
+def format_field(parts: Iterable[str | int]) -> str:
+    """Render a field path the way messages show it: `results[2].ci`."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+class _Frame:
+    __slots__ = ("container", "first_key_at", "key", "path")
+
+    def __init__(self, container: dict[str, Any] | list[Any], path: FieldPath) -> None:
+        self.container = container
+        self.path = path
+        self.key: str | None = None
+        self.first_key_at: dict[str, int] = {}
+
+
+class _TreeBuilder:
+    """Builds plain data from parser events, refusing unsafe or ambiguous YAML."""
+
+    def __init__(self) -> None:
+        self.documents: list[Any] = []
+        self.positions: dict[FieldPath, tuple[int, int]] = {}
+        self.key_positions: dict[FieldPath, tuple[int, int]] = {}
+        self._stack: list[_Frame] = []
+
+    def consume(self, events: Iterator[yaml.Event]) -> None:
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent) and self.documents:
+                self._refuse(event, "", "only one YAML document per file is allowed")
+            if isinstance(event, yaml.AliasEvent):
+                self._refuse(event, self._where(), "YAML aliases (*name) are not allowed")
+            if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+                self._refuse(event, self._where(), "YAML anchors (&name) are not allowed")
+            if isinstance(event, yaml.ScalarEvent):
+                self._scalar(event)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                self._start(event)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                done = self._stack.pop()
+                if not self._stack:
+                    self.documents.append(done.container)
+
+    def _where(self) -> str:
+        if not self._stack:
+            return ""
+        top = self._stack[-1]
+        if isinstance(top.container, dict):
+            return format_field((*top.path, top.key)) if top.key is not None else format_field(top.path)
+        return format_field((*top.path, len(top.container)))
+
+    @staticmethod
+    def _refuse(event: yaml.Event, where: str, message: str) -> None:
+        mark = event.start_mark
+        raise _YamlRefused(mark.line + 1, mark.column + 1, where, message)
+
+    def _check_tag(self, event: yaml.NodeEvent) -> None:
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!":
+            self._refuse(event, self._where(), f"explicit YAML tags ({tag}) are not allowed")
+
+    def _start(self, event: yaml.CollectionStartEvent) -> None:
+        self._check_tag(event)
+        if len(self._stack) >= MAX_DEPTH:
+            self._refuse(event, self._where(), f"nested more than {MAX_DEPTH} levels deep")
+        container: dict[str, Any] | list[Any] = (
+            {} if isinstance(event, yaml.MappingStartEvent) else []
+        )
+        path = self._place(container, event)
+        self._stack.append(_Frame(container, path))
+
+    def _scalar(self, event: yaml.ScalarEvent) -> None:
+        self._check_tag(event)
+        top = self._stack[-1] if self._stack else None
+        if isinstance(top, _Frame) and isinstance(top.container, dict) and top.key is None:
+            self._key(top, event)
+            return
+        value = _resolve(event)
+        if top is None:
+            self.documents.append(value)
+            return
+        self._place(value, event)
+
+    def _key(self, frame: _Frame, event: yaml.ScalarEvent) -> None:
+        key = event.value
+        line = event.start_mark.line + 1
+        if not isinstance(_resolve(event), str):
+            self._refuse(event, format_field(frame.path), f"key {key!r} must be a name")
+        if key in frame.first_key_at:
+            self._refuse(
+                event,
+                format_field((*frame.path, key)),
+                f"duplicate key {key!r} (first used on line {frame.first_key_at[key]})",
+            )
+        frame.first_key_at[key] = line
+        frame.key = key
+        self.key_positions[(*frame.path, key)] = (line, event.start_mark.column + 1)
+
+    def _place(self, value: Any, event: yaml.NodeEvent) -> FieldPath:
+        """Attach a finished value (or a new container) to its parent; return its path."""
+        mark = (event.start_mark.line + 1, event.start_mark.column + 1)
+        if not self._stack:
+            self.positions[()] = mark
+            return ()
+        top = self._stack[-1]
+        if isinstance(top.container, dict):
+            if top.key is None:
+                self._refuse(event, format_field(top.path), "mapping keys must be plain names")
+            assert top.key is not None
+            path: FieldPath = (*top.path, top.key)
+            top.container[top.key] = value
+            top.key = None
+        else:
+            path = (*top.path, len(top.container))
+            top.container.append(value)
+        self.positions[path] = mark
+        return path
+
+
+def _resolve(event: yaml.ScalarEvent) -> Any:
+    """Type a scalar: plain scalars may be null, true/false, int or float; the rest is text."""
+    text: str = event.value
+    if not event.implicit[0]:
+        return text
+    if text in _NULL:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    return text

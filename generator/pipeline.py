@@ -1,0 +1,107 @@
+"""The whole pipeline in order: load -> validate -> model -> collate -> render -> write.
+
+Everything is gathered and rendered in memory first; files are written only once every
+record has passed validation, so a bad record never leaves a half-generated site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.collate import Site, collate_site
+from generator.errors import Issue, ValidationFailed
+from generator.load import load_file, load_records
+from generator.model import GlossaryTerm, Study, build_study
+from generator.render import render_abbreviations, render_pages
+from generator.validate import validate_glossary, validate_records
+from generator.write import write_if_changed, write_pages
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the pipeline reads and writes."""
+
+    root: Path
+    studies: Path
+    content: Path
+    glossary: Path
+    abbreviations: Path
+
+    @classmethod
+    def from_root(
+        cls, root: Path, *, studies: str | None = None, content: str | None = None
+    ) -> Paths:
+        return cls(
+            root=root,
+            studies=Path(studies) if studies else root / "studies",
+            content=Path(content) if content else root / "content",
+            glossary=root / "data" / "glossary.yaml",
+            abbreviations=root / "includes" / "abbreviations.md",
+        )
+
+
+@dataclass(frozen=True)
+class GenerateReport:
+    records: int
+    pages: int
+    written: int
+    unchanged: int
+    removed: int
+
+
+def check_records(paths: Paths) -> list[Study]:
+    """Load and validate every record; raise ValidationFailed listing all problems."""
+    loaded = load_records(paths.studies)
+    issues = loaded.issues + validate_records(loaded.records)
+    if issues:
+        raise ValidationFailed(issues)
+    return [build_study(record.data) for record in loaded.records]
+
+
+def load_glossary(path: Path) -> tuple[GlossaryTerm, ...]:
+    """Load and validate the glossary file; raise ValidationFailed on problems."""
+    loaded = load_file(path)
+    if isinstance(loaded, Issue):
+        raise ValidationFailed([loaded])
+    issues = validate_glossary(loaded)
+    if issues:
+        raise ValidationFailed(issues)
+    return tuple(
+        GlossaryTerm(t["term"], t["expansion"], t["definition"], tuple(t.get("sources", ())))
+        for t in loaded.data["terms"]
+    )
+
+
+def collate(paths: Paths) -> Site:
+    """Check the records and the glossary together (all problems at once), then collate."""
+    problems: list[Issue] = []
+    studies: list[Study] = []
+    glossary: tuple[GlossaryTerm, ...] = ()
+    try:
+        studies = check_records(paths)
+    except ValidationFailed as failed:
+        problems += failed.issues
+    try:
+        glossary = load_glossary(paths.glossary)
+    except ValidationFailed as failed:
+        problems += failed.issues
+    if problems:
+        raise ValidationFailed(problems)
+    return collate_site(studies, glossary)
+
+
+def generate_site(paths: Paths) -> GenerateReport:
+    """Check, render everything in memory, then write the pages that changed."""
+    site = collate(paths)
+    pages = render_pages(site)
+    abbreviations = render_abbreviations(site)
+    report = write_pages(pages, paths.content)
+    wrote_abbr = write_if_changed(paths.abbreviations, abbreviations)
+    return GenerateReport(
+        records=len(site.studies),
+        pages=len(pages),
+        written=report.written + int(wrote_abbr),
+        unchanged=report.unchanged + int(not wrote_abbr),
+        removed=report.removed,
+    )

@@ -1,0 +1,330 @@
+"""Render stage: the collated site -> Markdown pages, as a {relative path: text} mapping.
+
+Pure: nothing here reads or writes files except the package's own templates. Record text is
+data, never markup: every value from a record goes through `text` (or a filter built on it),
+which turns every character that Markdown, its extensions or HTML could act on into a
+numeric character reference. Links are built here, from validated identifiers, and only
+ever point to http(s) addresses.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Callable
+from functools import cache
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+
+from generator.collate import POOLED_KINDS, Site
+from generator.model import Dose, Reference, Result, Study, vocabulary, vocabulary_descriptions
+
+Pages = dict[PurePosixPath, str]
+
+# Characters that start Markdown or extension syntax anywhere in a line. `<` and `&` are
+# handled by html.escape; the rest only act at the start of a paragraph or cell.
+_INLINE_ACTIVE = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]|~^$"})
+_LINE_START = re.compile(r"^(?:[^\w\s\"'(]|\d+[.)](?=\s|$))")
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def text(value: Any) -> str:
+    """Escape one piece of record text for inline use in Markdown (tables, headings, prose)."""
+    flat = " ".join(str(value).split())
+    escaped = html.escape(flat, quote=False).translate(_INLINE_ACTIVE)
+    match = _LINE_START.match(escaped)
+    if match and not escaped.startswith("&"):
+        head = match.group(0)
+        escaped = head[:-1] + f"&#{ord(head[-1])};" + escaped[len(head):]
+    return escaped
+
+
+def paragraphs(value: str) -> str:
+    """Escape multi-paragraph text: blank lines separate paragraphs, other newlines are spaces."""
+    blocks = [b for b in re.split(r"\n\s*\n", value.strip()) if b.strip()]
+    return "\n\n".join(text(b) for b in blocks)
+
+
+def cell(value: Any) -> str:
+    """A table cell: escaped text, or an em dash when there is nothing to show."""
+    if value is None or value == "" or value == ():
+        return "—"
+    return text(value)
+
+
+def link(label: str, url: str) -> str:
+    """A Markdown link to an http(s) address; the label is escaped, the address encoded."""
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"refusing to link to a non-http(s) address: {url!r}")
+    safe = quote(url, safe=":/?#&=%@+,;~!$'*-._")
+    for char in "()'!*$":
+        safe = safe.replace(char, f"%{ord(char):02X}")
+    return f"[{text(label)}]({safe})"
+
+
+def number(value: float | int | None) -> str:
+    """Format a number as reported: no float noise, large counts as powers of ten."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e4:
+        value = int(value)
+    if isinstance(value, int) or abs(value) < 1e4:
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    exponent = int(math.floor(math.log10(abs(value))))
+    mantissa = value / 10**exponent
+    shown = f"{mantissa:.2f}".rstrip("0").rstrip(".")
+    return f"{shown} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
+def dose(value: Dose | None) -> str:
+    """A dose as text, e.g. '1–5 × 10⁷ TNC/kg' or '≥ 2 × 10⁷ TNC/kg'."""
+    if value is None:
+        return "—"
+    if value.value is not None:
+        amount = ("≥ " if value.minimum else "") + number(value.value)
+    else:
+        amount = f"{number(value.low)}–{number(value.high)}"
+    return text(f"{amount} {value.unit}")
+
+
+def estimate(result: Result) -> str:
+    """Value with unit, interval and p, e.g. '1.36 points (95% CI 0.41 to 2.32); p = 0.005'."""
+    if result.value is None:
+        return "—"
+    parts = [number(result.value) + (f" {result.unit}" if result.unit else "")]
+    if result.ci:
+        parts.append(f"({number(result.ci_level)}% CI {number(result.ci[0])} to {number(result.ci[1])})")
+    shown = " ".join(parts)
+    if result.p:
+        p = result.p
+        shown += f"; p {p}" if p[0] in "<>=" else f"; p = {p}"
+    return text(shown)
+
+
+@cache
+def _labels(name: str) -> dict[str, str]:
+    if name == "reference_type":
+        from generator.validate import load_schema
+
+        node = load_schema()["$defs"]["reference"]["properties"]["type"]["oneOf"]
+        return {o["const"]: o["title"] for o in node}
+    if name in _PLAIN_LABELS:
+        return _PLAIN_LABELS[name]
+    return vocabulary(name)
+
+
+_PLAIN_LABELS: dict[str, dict[str, str]] = {
+    "route": {"intravenous": "Intravenous", "intra-arterial": "Intra-arterial",
+              "intrathecal": "Intrathecal", "intranasal": "Intranasal",
+              "intraventricular": "Intraventricular", "intramuscular": "Intramuscular",
+              "multiple": "Several routes", "not-reported": "Not reported"},
+    "donor": {"autologous": "Autologous (own cells)", "allogeneic-sibling": "Allogeneic (sibling)",
+              "allogeneic-unrelated": "Allogeneic (unrelated donor)", "allogeneic": "Allogeneic",
+              "mixed": "Autologous and allogeneic", "not-reported": "Not reported"},
+    "tissue_source": {"umbilical-cord-blood": "Umbilical cord blood",
+                      "umbilical-cord-tissue": "Umbilical cord tissue", "bone-marrow": "Bone marrow",
+                      "peripheral-blood": "Peripheral blood", "fetal-tissue": "Fetal tissue",
+                      "not-reported": "Not reported"},
+    "comparator": {"placebo": "Placebo", "sham": "Sham procedure", "standard-care": "Standard care",
+                   "delayed-treatment": "Delayed treatment", "active": "Another active treatment",
+                   "historical-controls": "Historical controls",
+                   "external-registry": "External registry cohort",
+                   "natural-history": "Natural-history controls", "mixed": "Mixed controls",
+                   "none": "No control group"},
+    "effect_measure": {"mean-difference": "Mean difference",
+                       "standardised-mean-difference": "Standardised mean difference",
+                       "regression-coefficient": "Regression coefficient", "risk-ratio": "Risk ratio",
+                       "odds-ratio": "Odds ratio", "hazard-ratio": "Hazard ratio",
+                       "mean-change": "Mean change", "mean": "Mean", "median": "Median",
+                       "proportion": "Proportion", "count": "Count"},
+    "masking": {"none": "Open label", "single": "Single-blind", "double": "Double-blind",
+                "triple": "Triple-blind", "quadruple": "Quadruple-blind",
+                "outcome-assessor": "Outcome assessors blinded", "not-reported": "Not reported"},
+    "allocation": {"randomised": "Randomised", "non-randomised": "Non-randomised",
+                   "single-group": "Single group", "not-applicable": "Not applicable"},
+    "phase": {"early-1": "Early phase 1", "1": "Phase 1", "1-2": "Phase 1/2", "2": "Phase 2",
+              "2-3": "Phase 2/3", "3": "Phase 3", "4": "Phase 4", "not-applicable": "Not applicable"},
+    "co_intervention": {"therapeutic-hypothermia": "therapeutic hypothermia (TH)",
+                        "rehabilitation": "rehabilitation", "erythropoietin": "erythropoietin (EPO)",
+                        "g-csf": "G-CSF", "immunosuppression": "immunosuppression",
+                        "premedication": "premedication"},
+    "safety_kind": {"serious-adverse-events": "Serious adverse events",
+                    "treatment-related-adverse-events": "Treatment-related adverse events",
+                    "infusion-reactions": "Infusion reactions", "deaths": "Deaths",
+                    "adverse-events": "Adverse events"},
+    "date": {"start": "Start", "enrolment_end": "Last enrolment",
+             "primary_completion": "Primary completion", "completion": "Completion",
+             "first_posted": "First posted", "results_posted": "Results posted",
+             "last_update": "Registry last updated", "published": "Published",
+             "search": "Literature searched to"},
+    "grade": {"high": "High", "moderate": "Moderate", "low": "Low", "very-low": "Very low"},
+}
+
+
+def label(value: str, vocabulary_name: str) -> str:
+    """Reader-facing label of a vocabulary value (escaped)."""
+    return text(_labels(vocabulary_name).get(value, value))
+
+
+def describe(value: str, vocabulary_name: str) -> str:
+    """Reader-facing description of a vocabulary value (escaped)."""
+    return text(vocabulary_descriptions(vocabulary_name).get(value, ""))
+
+
+REGISTRY_URL: dict[str, Callable[[str], str] | None] = {
+    "clinicaltrials.gov": lambda i: f"https://clinicaltrials.gov/study/{i}",
+    "anzctr": lambda i: f"https://www.anzctr.org.au/ACTRN{i.removeprefix('ACTRN')}.aspx",
+    "isrctn": lambda i: f"https://www.isrctn.com/{i}",
+    "irct": None,
+    "ctri": None,
+    "chictr": None,
+    "euctr": lambda i: f"https://www.clinicaltrialsregister.eu/ctr-search/search?query={i}",
+    "jrct": lambda i: f"https://jrct.niph.go.jp/latest-detail/{i}",
+    "umin": None,
+    "nl-omon": lambda i: f"https://onderzoekmetmensen.nl/en/trial/{i}",
+    "prospero": lambda i: f"https://www.crd.york.ac.uk/prospero/display_record.php?RecordID={i.removeprefix('CRD')}",
+}
+REGISTRY_NAME = {
+    "clinicaltrials.gov": "ClinicalTrials.gov", "anzctr": "ANZCTR", "irct": "IRCT",
+    "isrctn": "ISRCTN", "ctri": "CTRI", "chictr": "ChiCTR", "euctr": "EU Clinical Trials Register",
+    "jrct": "jRCT", "umin": "UMIN-CTR", "nl-omon": "OMON (Netherlands)", "prospero": "PROSPERO",
+}
+
+
+def registration(registry: str, ident: str) -> str:
+    """Registry name and id, linked to the registry where it has stable addresses."""
+    make = REGISTRY_URL.get(registry)
+    shown = f"{REGISTRY_NAME[registry]} {ident}"
+    return link(shown, make(ident)) if make else text(shown)
+
+
+def ama(ref: Reference) -> str:
+    """Format a reference in AMA style, with DOI, PMID and registry links."""
+    parts: list[str] = []
+    if ref.authors:
+        names = list(ref.authors)
+        if len(names) > 6 or ref.et_al:
+            names = names[:3] + ["et al"]
+        parts.append(text(", ".join(names)) + ".")
+    title = ref.title.rstrip()
+    parts.append(text(title if title.endswith(("?", "!", ".")) else title + "."))
+    if ref.journal:
+        parts.append(f"*{text(ref.journal)}*.")
+    parts.extend(_ama_locator(ref))
+    if ref.registry_id:
+        registry = "ClinicalTrials.gov" if ref.registry_id.startswith("NCT") else "Registry"
+        target = ref.url or (
+            f"https://clinicaltrials.gov/study/{ref.registry_id}"
+            if ref.registry_id.startswith("NCT") else None
+        )
+        ident = link(ref.registry_id, target) if target else text(ref.registry_id)
+        parts.append(f"{registry} identifier: {ident}.")
+    if ref.doi:
+        parts.append(f"doi:{link(ref.doi, 'https://doi.org/' + ref.doi)}")
+    if ref.pmid:
+        parts.append(f"PMID: {link(ref.pmid, f'https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/')}")
+    if ref.pmcid:
+        parts.append(f"PMCID: {link(ref.pmcid, f'https://pmc.ncbi.nlm.nih.gov/articles/{ref.pmcid}/')}")
+    if ref.url and not ref.registry_id and not ref.doi and not ref.pmid:
+        parts.append(link(_host(ref.url), ref.url))
+    if ref.accessed:
+        parts.append(f"Accessed {text(ref.accessed)}.")
+    parts.append(f"({label(ref.type, 'reference_type')})")
+    if ref.note:
+        parts.append(f"— {text(ref.note)}")
+    return " ".join(parts)
+
+
+def _ama_locator(ref: Reference) -> list[str]:
+    if ref.year is None:
+        return []
+    locator = str(ref.year)
+    if ref.volume:
+        locator += f";{text(ref.volume)}"
+        if ref.issue:
+            locator += f"({text(ref.issue)})"
+    if ref.pages:
+        locator += f":{text(ref.pages)}"
+    return [locator + "."]
+
+
+def _host(url: str) -> str:
+    return url.split("/")[2]
+
+
+def participants(study: Study) -> str:
+    """N for tables: enrolled, else planned ('40 planned'), else a dash."""
+    if study.enrolled is not None:
+        return str(study.enrolled)
+    if study.planned is not None:
+        return f"{study.planned} planned"
+    return "—"
+
+
+def main_result(study: Study) -> str:
+    """The first result of a primary outcome (else the first result), for comparison tables."""
+    primary = {o.id for o in study.primary_outcomes}
+    chosen = next((r for r in study.results if r.outcome in primary), None)
+    chosen = chosen or (study.results[0] if study.results else None)
+    if chosen is None:
+        return "No results reported" if study.evidence_kind != "registered-trial" else "Not yet reporting"
+    outcome = study.outcome(chosen.outcome)
+    head = " ".join(x for x in (outcome.instrument or outcome.name, outcome.time_point) if x)
+    if chosen.value is not None:
+        measure = _labels("effect_measure").get(chosen.effect_measure or "", "")
+        return f"{text(head)}: {text(measure)} {estimate(chosen)}"
+    return f"{text(head)}: {text(chosen.statement)}"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The one Jinja environment: package templates, strict undefined, filters registered here."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("generator", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # Markdown output: escaping is done by the `text` family of filters.
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.do"],
+    )
+    env.filters.update(
+        text=text, paragraphs=paragraphs, cell=cell, number=number, dose=dose,
+        estimate=estimate, label=label, describe=describe, ama=ama, registration=registration,
+        participants=participants, main_result=main_result,
+    )
+    env.globals.update(POOLED_KINDS=POOLED_KINDS, link=link)
+    return env
+
+
+def render_pages(site: Site) -> Pages:
+    """Render every page of the site."""
+    env = environment()
+    pages: Pages = {}
+
+    def put(path: str, template: str, **context: Any) -> None:
+        pages[PurePosixPath(path)] = env.get_template(template).render(site=site, **context)
+
+    put("index.md", "home.md.j2")
+    put("studies/index.md", "all-studies.md.j2")
+    put("conditions/index.md", "conditions.md.j2")
+    put("cell-types/index.md", "cell-types.md.j2")
+    put("glossary.md", "glossary.md.j2")
+    for study in site.studies:
+        put(f"studies/{study.id}.md", "study.md.j2", study=study,
+            links=site.links.get(study.id, ()))
+    for condition, studies in site.by_condition.items():
+        put(f"conditions/{condition}.md", "condition.md.j2", condition=condition, studies=studies)
+    for cell_type, studies in site.by_cell_type.items():
+        put(f"cell-types/{cell_type}.md", "cell-type.md.j2", cell_type=cell_type, studies=studies)
+    return pages
+
+
+def render_abbreviations(site: Site) -> str:
+    """The abbreviation list that MkDocs appends to every page for hover tooltips."""
+    lines = [f"*[{term.term}]: {html.escape(term.expansion)}" for term in site.glossary]
+    return "\n".join(lines) + "\n"

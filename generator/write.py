@@ -1,0 +1,99 @@
+"""Write stage: put rendered pages on disk, touching only files whose bytes change.
+
+The generator owns a fixed set of paths inside the content folder (see OWNED); hand-written
+pages live beside them and are never touched. Pages of removed records disappear.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+OWNED_DIRS = ("studies", "conditions", "cell-types")
+OWNED_FILES = ("index.md", "glossary.md")
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    written: int
+    unchanged: int
+    removed: int
+
+
+def owned_files(content_dir: Path) -> set[PurePosixPath]:
+    """Generated files currently on disk, relative to the content folder."""
+    found = {PurePosixPath(name) for name in OWNED_FILES if (content_dir / name).is_file()}
+    for folder in OWNED_DIRS:
+        base = content_dir / folder
+        if base.is_dir():
+            found.update(
+                PurePosixPath(p.relative_to(content_dir).as_posix())
+                for p in base.rglob("*") if p.is_file()
+            )
+    return found
+
+
+def write_pages(pages: dict[PurePosixPath, str], content_dir: Path) -> WriteReport:
+    """Write pages under content_dir (only where bytes change) and delete stale generated files."""
+    for rel in pages:
+        if rel.is_absolute() or ".." in rel.parts or not _is_owned(rel):
+            raise ValueError(f"refusing to write outside the generated area: {rel}")
+    written = unchanged = 0
+    for rel, body in sorted(pages.items()):
+        if write_if_changed(content_dir / rel, body):
+            written += 1
+        else:
+            unchanged += 1
+    stale = owned_files(content_dir) - set(pages)
+    for rel in sorted(stale):
+        (content_dir / rel).unlink()
+    for folder in OWNED_DIRS:
+        _remove_empty_dirs(content_dir / folder)
+    return WriteReport(written, unchanged, len(stale))
+
+
+def write_if_changed(path: Path, body: str) -> bool:
+    """Atomically replace path with body (UTF-8, LF) unless it already holds exactly that."""
+    data = body.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Swap a finished build folder into place, so readers never see a half-written site."""
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _is_owned(rel: PurePosixPath) -> bool:
+    return str(rel) in OWNED_FILES or (len(rel.parts) > 1 and rel.parts[0] in OWNED_DIRS)
+
+
+def _remove_empty_dirs(base: Path) -> None:
+    if not base.is_dir():
+        return
+    for folder in sorted((p for p in base.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
