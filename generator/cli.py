@@ -101,7 +101,9 @@ def _build(args: argparse.Namespace, paths: Paths) -> int:
     try:
         result = subprocess.run(
             _mkdocs(paths, "build", "--strict", "--quiet", "--site-dir", str(staging)),
-            cwd=paths.root, env=_mkdocs_env(), check=False,
+            cwd=paths.root,
+            env=_mkdocs_env(),
+            check=False,
         )
         if result.returncode != 0:
             raise BuildError(f"mkdocs build failed (exit {result.returncode}); see messages above")

@@ -178,13 +178,17 @@ class _TreeBuilder:
             return ""
         top = self._stack[-1]
         if isinstance(top.container, dict):
-            return format_field((*top.path, top.key)) if top.key is not None else format_field(top.path)
+            return (
+                format_field((*top.path, top.key))
+                if top.key is not None
+                else format_field(top.path)
+            )
         return format_field((*top.path, len(top.container)))
 
     @staticmethod
     def _refuse(event: yaml.Event, where: str, message: str) -> None:
-        mark = event.start_mark
-        raise _YamlRefused(mark.line + 1, mark.column + 1, where, message)
+        line, column = _mark(event)
+        raise _YamlRefused(line, column, where, message)
 
     def _check_tag(self, event: yaml.NodeEvent) -> None:
         tag = getattr(event, "tag", None)
@@ -215,7 +219,7 @@ class _TreeBuilder:
 
     def _key(self, frame: _Frame, event: yaml.ScalarEvent) -> None:
         key = event.value
-        line = event.start_mark.line + 1
+        line, column = _mark(event)
         if not isinstance(_resolve(event), str):
             self._refuse(event, format_field(frame.path), f"key {key!r} must be a name")
         if key in frame.first_key_at:
@@ -226,11 +230,11 @@ class _TreeBuilder:
             )
         frame.first_key_at[key] = line
         frame.key = key
-        self.key_positions[(*frame.path, key)] = (line, event.start_mark.column + 1)
+        self.key_positions[(*frame.path, key)] = (line, column)
 
     def _place(self, value: Any, event: yaml.NodeEvent) -> FieldPath:
         """Attach a finished value (or a new container) to its parent; return its path."""
-        mark = (event.start_mark.line + 1, event.start_mark.column + 1)
+        mark = _mark(event)
         if not self._stack:
             self.positions[()] = mark
             return ()
@@ -247,6 +251,12 @@ class _TreeBuilder:
             top.container.append(value)
         self.positions[path] = mark
         return path
+
+
+def _mark(event: yaml.Event) -> tuple[int, int]:
+    """1-based line and column where an event starts."""
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
 def _resolve(event: yaml.ScalarEvent) -> Any:

@@ -331,11 +331,7 @@ class GlossaryTerm:
 def vocabulary(name: str) -> dict[str, str]:
     """Value -> label for a vocabulary of the schema (titles of `oneOf` consts, or enum values)."""
     schema = load_schema()
-    node: dict[str, Any]
-    if name in schema["$defs"]:
-        node = schema["$defs"][name]
-    else:
-        node = schema["properties"][name]
+    node: dict[str, Any] = schema["$defs"].get(name) or schema["properties"][name]
     if "oneOf" in node:
         return {o["const"]: o["title"] for o in node["oneOf"]}
     return {v: v for v in node["enum"]}

@@ -39,7 +39,7 @@ def text(value: Any) -> str:
     match = _LINE_START.match(escaped)
     if match and not escaped.startswith("&"):
         head = match.group(0)
-        escaped = head[:-1] + f"&#{ord(head[-1])};" + escaped[len(head):]
+        escaped = head[:-1] + f"&#{ord(head[-1])};" + escaped[len(head) :]
     return escaped
 
 
@@ -73,8 +73,8 @@ def number(value: float | int | None) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e4:
         value = int(value)
     if isinstance(value, int) or abs(value) < 1e4:
-        return f"{value:g}" if isinstance(value, float) else str(value)
-    exponent = int(math.floor(math.log10(abs(value))))
+        return str(value)  # shortest form that round-trips: 1.36 stays 1.36
+    exponent = math.floor(math.log10(abs(value)))
     mantissa = value / 10**exponent
     shown = f"{mantissa:.2f}".rstrip("0").rstrip(".")
     return f"{shown} × 10{str(exponent).translate(_SUPERSCRIPT)}"
@@ -97,7 +97,9 @@ def estimate(result: Result) -> str:
         return "—"
     parts = [number(result.value) + (f" {result.unit}" if result.unit else "")]
     if result.ci:
-        parts.append(f"({number(result.ci_level)}% CI {number(result.ci[0])} to {number(result.ci[1])})")
+        parts.append(
+            f"({number(result.ci_level)}% CI {number(result.ci[0])} to {number(result.ci[1])})"
+        )
     shown = " ".join(parts)
     if result.p:
         p = result.p
@@ -118,49 +120,108 @@ def _labels(name: str) -> dict[str, str]:
 
 
 _PLAIN_LABELS: dict[str, dict[str, str]] = {
-    "route": {"intravenous": "Intravenous", "intra-arterial": "Intra-arterial",
-              "intrathecal": "Intrathecal", "intranasal": "Intranasal",
-              "intraventricular": "Intraventricular", "intramuscular": "Intramuscular",
-              "multiple": "Several routes", "not-reported": "Not reported"},
-    "donor": {"autologous": "Autologous (own cells)", "allogeneic-sibling": "Allogeneic (sibling)",
-              "allogeneic-unrelated": "Allogeneic (unrelated donor)", "allogeneic": "Allogeneic",
-              "mixed": "Autologous and allogeneic", "not-reported": "Not reported"},
-    "tissue_source": {"umbilical-cord-blood": "Umbilical cord blood",
-                      "umbilical-cord-tissue": "Umbilical cord tissue", "bone-marrow": "Bone marrow",
-                      "peripheral-blood": "Peripheral blood", "fetal-tissue": "Fetal tissue",
-                      "not-reported": "Not reported"},
-    "comparator": {"placebo": "Placebo", "sham": "Sham procedure", "standard-care": "Standard care",
-                   "delayed-treatment": "Delayed treatment", "active": "Another active treatment",
-                   "historical-controls": "Historical controls",
-                   "external-registry": "External registry cohort",
-                   "natural-history": "Natural-history controls", "mixed": "Mixed controls",
-                   "none": "No control group"},
-    "effect_measure": {"mean-difference": "Mean difference",
-                       "standardised-mean-difference": "Standardised mean difference",
-                       "regression-coefficient": "Regression coefficient", "risk-ratio": "Risk ratio",
-                       "odds-ratio": "Odds ratio", "hazard-ratio": "Hazard ratio",
-                       "mean-change": "Mean change", "mean": "Mean", "median": "Median",
-                       "proportion": "Proportion", "count": "Count"},
-    "masking": {"none": "Open label", "single": "Single-blind", "double": "Double-blind",
-                "triple": "Triple-blind", "quadruple": "Quadruple-blind",
-                "outcome-assessor": "Outcome assessors blinded", "not-reported": "Not reported"},
-    "allocation": {"randomised": "Randomised", "non-randomised": "Non-randomised",
-                   "single-group": "Single group", "not-applicable": "Not applicable"},
-    "phase": {"early-1": "Early phase 1", "1": "Phase 1", "1-2": "Phase 1/2", "2": "Phase 2",
-              "2-3": "Phase 2/3", "3": "Phase 3", "4": "Phase 4", "not-applicable": "Not applicable"},
-    "co_intervention": {"therapeutic-hypothermia": "therapeutic hypothermia (TH)",
-                        "rehabilitation": "rehabilitation", "erythropoietin": "erythropoietin (EPO)",
-                        "g-csf": "G-CSF", "immunosuppression": "immunosuppression",
-                        "premedication": "premedication"},
-    "safety_kind": {"serious-adverse-events": "Serious adverse events",
-                    "treatment-related-adverse-events": "Treatment-related adverse events",
-                    "infusion-reactions": "Infusion reactions", "deaths": "Deaths",
-                    "adverse-events": "Adverse events"},
-    "date": {"start": "Start", "enrolment_end": "Last enrolment",
-             "primary_completion": "Primary completion", "completion": "Completion",
-             "first_posted": "First posted", "results_posted": "Results posted",
-             "last_update": "Registry last updated", "published": "Published",
-             "search": "Literature searched to"},
+    "route": {
+        "intravenous": "Intravenous",
+        "intra-arterial": "Intra-arterial",
+        "intrathecal": "Intrathecal",
+        "intranasal": "Intranasal",
+        "intraventricular": "Intraventricular",
+        "intramuscular": "Intramuscular",
+        "multiple": "Several routes",
+        "not-reported": "Not reported",
+    },
+    "donor": {
+        "autologous": "Autologous (own cells)",
+        "allogeneic-sibling": "Allogeneic (sibling)",
+        "allogeneic-unrelated": "Allogeneic (unrelated donor)",
+        "allogeneic": "Allogeneic",
+        "mixed": "Autologous and allogeneic",
+        "not-reported": "Not reported",
+    },
+    "tissue_source": {
+        "umbilical-cord-blood": "Umbilical cord blood",
+        "umbilical-cord-tissue": "Umbilical cord tissue",
+        "bone-marrow": "Bone marrow",
+        "peripheral-blood": "Peripheral blood",
+        "fetal-tissue": "Fetal tissue",
+        "not-reported": "Not reported",
+    },
+    "comparator": {
+        "placebo": "Placebo",
+        "sham": "Sham procedure",
+        "standard-care": "Standard care",
+        "delayed-treatment": "Delayed treatment",
+        "active": "Another active treatment",
+        "historical-controls": "Historical controls",
+        "external-registry": "External registry cohort",
+        "natural-history": "Natural-history controls",
+        "mixed": "Mixed controls",
+        "none": "No control group",
+    },
+    "effect_measure": {
+        "mean-difference": "Mean difference",
+        "standardised-mean-difference": "Standardised mean difference",
+        "regression-coefficient": "Regression coefficient",
+        "risk-ratio": "Risk ratio",
+        "odds-ratio": "Odds ratio",
+        "hazard-ratio": "Hazard ratio",
+        "mean-change": "Mean change",
+        "mean": "Mean",
+        "median": "Median",
+        "proportion": "Proportion",
+        "count": "Count",
+    },
+    "masking": {
+        "none": "Open label",
+        "single": "Single-blind",
+        "double": "Double-blind",
+        "triple": "Triple-blind",
+        "quadruple": "Quadruple-blind",
+        "outcome-assessor": "Outcome assessors blinded",
+        "not-reported": "Not reported",
+    },
+    "allocation": {
+        "randomised": "Randomised",
+        "non-randomised": "Non-randomised",
+        "single-group": "Single group",
+        "not-applicable": "Not applicable",
+    },
+    "phase": {
+        "early-1": "Early phase 1",
+        "1": "Phase 1",
+        "1-2": "Phase 1/2",
+        "2": "Phase 2",
+        "2-3": "Phase 2/3",
+        "3": "Phase 3",
+        "4": "Phase 4",
+        "not-applicable": "Not applicable",
+    },
+    "co_intervention": {
+        "therapeutic-hypothermia": "therapeutic hypothermia (TH)",
+        "rehabilitation": "rehabilitation",
+        "erythropoietin": "erythropoietin (EPO)",
+        "g-csf": "G-CSF",
+        "immunosuppression": "immunosuppression",
+        "premedication": "premedication",
+    },
+    "safety_kind": {
+        "serious-adverse-events": "Serious adverse events",
+        "treatment-related-adverse-events": "Treatment-related adverse events",
+        "infusion-reactions": "Infusion reactions",
+        "deaths": "Deaths",
+        "adverse-events": "Adverse events",
+    },
+    "date": {
+        "start": "Start",
+        "enrolment_end": "Last enrolment",
+        "primary_completion": "Primary completion",
+        "completion": "Completion",
+        "first_posted": "First posted",
+        "results_posted": "Results posted",
+        "last_update": "Registry last updated",
+        "published": "Published",
+        "search": "Literature searched to",
+    },
     "grade": {"high": "High", "moderate": "Moderate", "low": "Low", "very-low": "Very low"},
 }
 
@@ -186,12 +247,22 @@ REGISTRY_URL: dict[str, Callable[[str], str] | None] = {
     "jrct": lambda i: f"https://jrct.niph.go.jp/latest-detail/{i}",
     "umin": None,
     "nl-omon": lambda i: f"https://onderzoekmetmensen.nl/en/trial/{i}",
-    "prospero": lambda i: f"https://www.crd.york.ac.uk/prospero/display_record.php?RecordID={i.removeprefix('CRD')}",
+    "prospero": lambda i: (
+        f"https://www.crd.york.ac.uk/prospero/display_record.php?RecordID={i.removeprefix('CRD')}"
+    ),
 }
 REGISTRY_NAME = {
-    "clinicaltrials.gov": "ClinicalTrials.gov", "anzctr": "ANZCTR", "irct": "IRCT",
-    "isrctn": "ISRCTN", "ctri": "CTRI", "chictr": "ChiCTR", "euctr": "EU Clinical Trials Register",
-    "jrct": "jRCT", "umin": "UMIN-CTR", "nl-omon": "OMON (Netherlands)", "prospero": "PROSPERO",
+    "clinicaltrials.gov": "ClinicalTrials.gov",
+    "anzctr": "ANZCTR",
+    "irct": "IRCT",
+    "isrctn": "ISRCTN",
+    "ctri": "CTRI",
+    "chictr": "ChiCTR",
+    "euctr": "EU Clinical Trials Register",
+    "jrct": "jRCT",
+    "umin": "UMIN-CTR",
+    "nl-omon": "OMON (Netherlands)",
+    "prospero": "PROSPERO",
 }
 
 
@@ -208,7 +279,7 @@ def ama(ref: Reference) -> str:
     if ref.authors:
         names = list(ref.authors)
         if len(names) > 6 or ref.et_al:
-            names = names[:3] + ["et al"]
+            names = [*names[:3], "et al"]
         parts.append(text(", ".join(names)) + ".")
     title = ref.title.rstrip()
     parts.append(text(title if title.endswith(("?", "!", ".")) else title + "."))
@@ -219,7 +290,8 @@ def ama(ref: Reference) -> str:
         registry = "ClinicalTrials.gov" if ref.registry_id.startswith("NCT") else "Registry"
         target = ref.url or (
             f"https://clinicaltrials.gov/study/{ref.registry_id}"
-            if ref.registry_id.startswith("NCT") else None
+            if ref.registry_id.startswith("NCT")
+            else None
         )
         ident = link(ref.registry_id, target) if target else text(ref.registry_id)
         parts.append(f"{registry} identifier: {ident}.")
@@ -228,7 +300,9 @@ def ama(ref: Reference) -> str:
     if ref.pmid:
         parts.append(f"PMID: {link(ref.pmid, f'https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/')}")
     if ref.pmcid:
-        parts.append(f"PMCID: {link(ref.pmcid, f'https://pmc.ncbi.nlm.nih.gov/articles/{ref.pmcid}/')}")
+        parts.append(
+            f"PMCID: {link(ref.pmcid, f'https://pmc.ncbi.nlm.nih.gov/articles/{ref.pmcid}/')}"
+        )
     if ref.url and not ref.registry_id and not ref.doi and not ref.pmid:
         parts.append(link(_host(ref.url), ref.url))
     if ref.accessed:
@@ -271,7 +345,11 @@ def main_result(study: Study) -> str:
     chosen = next((r for r in study.results if r.outcome in primary), None)
     chosen = chosen or (study.results[0] if study.results else None)
     if chosen is None:
-        return "No results reported" if study.evidence_kind != "registered-trial" else "Not yet reporting"
+        return (
+            "No results reported"
+            if study.evidence_kind != "registered-trial"
+            else "Not yet reporting"
+        )
     outcome = study.outcome(chosen.outcome)
     head = " ".join(x for x in (outcome.instrument or outcome.name, outcome.time_point) if x)
     if chosen.value is not None:
@@ -293,9 +371,18 @@ def environment() -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
     )
     env.filters.update(
-        text=text, paragraphs=paragraphs, cell=cell, number=number, dose=dose,
-        estimate=estimate, label=label, describe=describe, ama=ama, registration=registration,
-        participants=participants, main_result=main_result,
+        text=text,
+        paragraphs=paragraphs,
+        cell=cell,
+        number=number,
+        dose=dose,
+        estimate=estimate,
+        label=label,
+        describe=describe,
+        ama=ama,
+        registration=registration,
+        participants=participants,
+        main_result=main_result,
     )
     env.globals.update(POOLED_KINDS=POOLED_KINDS, link=link)
     return env
@@ -315,8 +402,9 @@ def render_pages(site: Site) -> Pages:
     put("cell-types/index.md", "cell-types.md.j2")
     put("glossary.md", "glossary.md.j2")
     for study in site.studies:
-        put(f"studies/{study.id}.md", "study.md.j2", study=study,
-            links=site.links.get(study.id, ()))
+        put(
+            f"studies/{study.id}.md", "study.md.j2", study=study, links=site.links.get(study.id, ())
+        )
     for condition, studies in site.by_condition.items():
         put(f"conditions/{condition}.md", "condition.md.j2", condition=condition, studies=studies)
     for cell_type, studies in site.by_cell_type.items():

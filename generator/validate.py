@@ -8,8 +8,8 @@ reports those), because a malformed record must never cause a traceback.
 from __future__ import annotations
 
 import difflib
-import re
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -74,7 +74,9 @@ def _explain(record: RawRecord, error: jsonschema.ValidationError) -> Iterator[I
         known = sorted(schema.get("properties", {}))
         for name in sorted(set(instance) - set(known)):
             hint = difflib.get_close_matches(name, known, n=1)
-            suffix = f"; did you mean {hint[0]!r}?" if hint else f"; known fields: {', '.join(known)}"
+            suffix = (
+                f"; did you mean {hint[0]!r}?" if hint else f"; known fields: {', '.join(known)}"
+            )
             yield _issue(record, (*where, name), f"unknown field {name!r}{suffix}", key=True)
     elif kind == "required" and isinstance(instance, dict):
         for name in error.validator_value:
@@ -90,7 +92,9 @@ def _explain(record: RawRecord, error: jsonschema.ValidationError) -> Iterator[I
         yield _issue(record, where, f"{_show(instance)} does not match: {what}")
     elif kind == "maxLength":
         yield _issue(
-            record, where, f"text is {len(instance)} characters; the limit is {error.validator_value}"
+            record,
+            where,
+            f"text is {len(instance)} characters; the limit is {error.validator_value}",
         )
     elif kind == "minLength":
         yield _issue(record, where, "must not be empty")
@@ -125,8 +129,15 @@ _JSON_TYPES = {
 
 
 def _type_message(expected: str | list[str], instance: Any) -> str:
-    names = {"object": "mapping", "array": "list", "string": "text", "integer": "whole number",
-             "number": "number", "boolean": "true or false", "null": "null"}
+    names = {
+        "object": "mapping",
+        "array": "list",
+        "string": "text",
+        "integer": "whole number",
+        "number": "number",
+        "boolean": "true or false",
+        "null": "null",
+    }
     wanted = [expected] if isinstance(expected, str) else list(expected)
     got = _JSON_TYPES.get(type(instance), type(instance).__name__)
     message = f"expected {' or '.join(names.get(w, w) for w in wanted)}, got {got}"
@@ -193,12 +204,15 @@ def check_unique_local_ids(record: RawRecord) -> Iterator[Issue]:
                 continue
             if ident in seen:
                 first = format_field((*prefix, seen[ident]))
-                yield _issue(record, (*prefix, index, "id"), f"id {ident!r} is already used by {first}")
+                yield _issue(
+                    record, (*prefix, index, "id"), f"id {ident!r} is already used by {first}"
+                )
             seen.setdefault(ident, index)
 
 
 def _source_refs(data: Any) -> Iterator[tuple[FieldPath, str]]:
     """Every (path, reference id) named in a `sources` list or a `source` field."""
+
     def walk(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
         if isinstance(value, dict):
             for key, item in value.items():
@@ -215,6 +229,7 @@ def _source_refs(data: Any) -> Iterator[tuple[FieldPath, str]]:
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 yield from walk(item, (*path, i))
+
     yield from walk(data, ())
 
 
@@ -224,19 +239,27 @@ def check_sources_resolve(record: RawRecord) -> Iterator[Issue]:
     for where, ref in _source_refs(record.data):
         if ref not in refs:
             known = ", ".join(sorted(refs)) or "none"
-            yield _issue(record, where, f"no reference with id {ref!r} in this record (have: {known})")
+            yield _issue(
+                record, where, f"no reference with id {ref!r} in this record (have: {known})"
+            )
 
 
 def check_commercial_not_sole_source(record: RawRecord) -> Iterator[Issue]:
     """Commercial material is never the only source of a fact."""
-    kinds = {item.get("id"): item.get("type") for _, item in _dicts(_get(record.data, "references"))}
+    kinds = {
+        item.get("id"): item.get("type") for _, item in _dicts(_get(record.data, "references"))
+    }
     groups: dict[FieldPath, list[str]] = defaultdict(list)
     for where, ref in _source_refs(record.data):
         groups[where[:-1] if where[-1] != "source" else where].append(ref)
     for where, refs in groups.items():
         if refs and all(kinds.get(ref) == "commercial" for ref in refs):
-            yield _issue(record, where, "commercial material cannot be the only source; "
-                         "add a primary source (article, registry entry, ...)")
+            yield _issue(
+                record,
+                where,
+                "commercial material cannot be the only source; "
+                "add a primary source (article, registry entry, ...)",
+            )
 
 
 def check_local_links(record: RawRecord) -> Iterator[Issue]:
@@ -256,7 +279,9 @@ def check_local_links(record: RawRecord) -> Iterator[Issue]:
     for where, target, known, what in links:
         if isinstance(target, str) and target not in known:
             have = ", ".join(sorted(known)) or "none"
-            yield _issue(record, where, f"no {what} with id {target!r} in this record (have: {have})")
+            yield _issue(
+                record, where, f"no {what} with id {target!r} in this record (have: {have})"
+            )
 
 
 def check_result_values(record: RawRecord) -> Iterator[Issue]:
@@ -274,8 +299,11 @@ def check_result_values(record: RawRecord) -> Iterator[Issue]:
             if low > high:
                 yield _issue(record, ("results", i, "ci"), f"interval [{low}, {high}] is reversed")
             elif _is_number(value) and not low <= value <= high:
-                yield _issue(record, ("results", i, "value"),
-                             f"estimate {value} lies outside its interval [{low}, {high}]")
+                yield _issue(
+                    record,
+                    ("results", i, "value"),
+                    f"estimate {value} lies outside its interval [{low}, {high}]",
+                )
 
 
 def check_dose_values(record: RawRecord) -> Iterator[Issue]:
@@ -291,7 +319,7 @@ def check_dose_values(record: RawRecord) -> Iterator[Issue]:
         elif "value" not in dose and not ("low" in dose and "high" in dose):
             yield _issue(record, where, "give value, or both low and high")
         low, high = dose.get("low"), dose.get("high")
-        if _is_number(low) and _is_number(high) and low > high:
+        if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
             yield _issue(record, (*where, "low"), f"low {low} is greater than high {high}")
 
 
@@ -332,7 +360,9 @@ def check_unique_ids(records: list[RawRecord]) -> Iterator[Issue]:
         if not isinstance(ident, str):
             continue
         if ident in first:
-            yield _issue(record, ("id",), f"id {ident!r} is already used by {first[ident].path.name}")
+            yield _issue(
+                record, ("id",), f"id {ident!r} is already used by {first[ident].path.name}"
+            )
         else:
             first[ident] = record
 
@@ -388,9 +418,12 @@ def check_duplicate_identifiers(records: list[RawRecord]) -> Iterator[Issue]:
             if key in seen:
                 other_id, other = seen[key]
                 if other_id != own and frozenset((own, other_id)) not in related:
-                    yield _issue(record, where,
-                                 f"{key[0]} {key[1]} is also in {other.path.name}; "
-                                 "merge the records or relate them with `related`")
+                    yield _issue(
+                        record,
+                        where,
+                        f"{key[0]} {key[1]} is also in {other.path.name}; "
+                        "merge the records or relate them with `related`",
+                    )
             else:
                 seen[key] = (own, record)
 
@@ -424,8 +457,13 @@ def validate_glossary(record: RawRecord) -> list[Issue]:
             issues.append(_issue(record, (*where, name), f"unknown field {name!r}", key=True))
         term = item.get("term")
         if not isinstance(term, str) or not _TERM.fullmatch(term):
-            issues.append(_issue(record, (*where, "term"),
-                                 "term must be 1-60 letters, digits, spaces or ( ) ' . / -"))
+            issues.append(
+                _issue(
+                    record,
+                    (*where, "term"),
+                    "term must be 1-60 letters, digits, spaces or ( ) ' . / -",
+                )
+            )
         elif term in seen:
             issues.append(_issue(record, (*where, "term"), f"term {term!r} is listed twice"))
         else:
@@ -436,7 +474,9 @@ def validate_glossary(record: RawRecord) -> list[Issue]:
                 issues.append(_issue(record, (*where, name), f"{name} must be non-empty text"))
         expansion = item.get("expansion")
         if isinstance(expansion, str) and ("\n" in expansion or "]" in expansion):
-            issues.append(_issue(record, (*where, "expansion"), "expansion must be one line without ]"))
+            issues.append(
+                _issue(record, (*where, "expansion"), "expansion must be one line without ]")
+            )
         sources = item.get("sources", [])
         if not isinstance(sources, list):
             issues.append(_issue(record, (*where, "sources"), "expected a list of web addresses"))

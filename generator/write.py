@@ -31,7 +31,8 @@ def owned_files(content_dir: Path) -> set[PurePosixPath]:
         if base.is_dir():
             found.update(
                 PurePosixPath(p.relative_to(content_dir).as_posix())
-                for p in base.rglob("*") if p.is_file()
+                for p in base.rglob("*")
+                if p.is_file()
             )
     return found
 
