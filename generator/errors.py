@@ -42,3 +42,7 @@ class ValidationFailed(GeneratorError):
 
 class BuildError(GeneratorError):
     """The site engine failed."""
+
+
+class RenderError(GeneratorError):
+    """A template failed to render (a bug in the generator, not in a record)."""

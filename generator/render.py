@@ -21,6 +21,7 @@ from urllib.parse import quote
 import jinja2
 
 from generator.collate import POOLED_KINDS, Site
+from generator.errors import RenderError
 from generator.model import Dose, Reference, Result, Study, vocabulary, vocabulary_descriptions
 
 Pages = dict[PurePosixPath, str]
@@ -28,7 +29,7 @@ Pages = dict[PurePosixPath, str]
 # Characters that start Markdown or extension syntax anywhere in a line. `<` and `&` are
 # handled by html.escape; the rest only act at the start of a paragraph or cell.
 _INLINE_ACTIVE = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]|~^$"})
-_LINE_START = re.compile(r"^(?:[^\w\s\"'(]|\d+[.)](?=\s|$))")
+_LINE_START = re.compile(r"^(?:[!#%)*+\-./:;=>?@\]^_`{|}~]|\d+[.)](?=\s|$))")
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -330,6 +331,17 @@ def _host(url: str) -> str:
     return url.split("/")[2]
 
 
+def cell_products(study: Study) -> list[str]:
+    """Distinct 'cell type (tissue, donor)' descriptions of a study's interventions, escaped."""
+    shown: dict[str, None] = {}
+    for i in study.interventions:
+        detail = [_labels(n).get(v, v) for n, v in (("tissue_source", i.tissue_source),
+                                                     ("donor", i.donor)) if v]
+        name = _labels("cell_type")[i.cell_type]
+        shown[text(f"{name} ({', '.join(detail)})" if detail else name)] = None
+    return list(shown)
+
+
 def participants(study: Study) -> str:
     """N for tables: enrolled, else planned ('40 planned'), else a dash."""
     if study.enrolled is not None:
@@ -352,9 +364,11 @@ def main_result(study: Study) -> str:
         )
     outcome = study.outcome(chosen.outcome)
     head = " ".join(x for x in (outcome.instrument or outcome.name, outcome.time_point) if x)
+    if chosen.comparison:
+        head += f" ({chosen.comparison})"
     if chosen.value is not None:
         measure = _labels("effect_measure").get(chosen.effect_measure or "", "")
-        return f"{text(head)}: {text(measure)} {estimate(chosen)}"
+        return f"{text(head)}: {text(measure.lower())} {estimate(chosen)}"
     return f"{text(head)}: {text(chosen.statement)}"
 
 
@@ -383,6 +397,7 @@ def environment() -> jinja2.Environment:
         registration=registration,
         participants=participants,
         main_result=main_result,
+        cell_products=cell_products,
     )
     env.globals.update(POOLED_KINDS=POOLED_KINDS, link=link)
     return env
@@ -394,7 +409,12 @@ def render_pages(site: Site) -> Pages:
     pages: Pages = {}
 
     def put(path: str, template: str, **context: Any) -> None:
-        pages[PurePosixPath(path)] = env.get_template(template).render(site=site, **context)
+        try:
+            body = env.get_template(template).render(site=site, **context)
+        except jinja2.TemplateError as exc:
+            # A template bug, not a record problem: say where, without a traceback.
+            raise RenderError(f"template {template} failed for {path}: {exc}") from exc
+        pages[PurePosixPath(path)] = body
 
     put("index.md", "home.md.j2")
     put("studies/index.md", "all-studies.md.j2")

@@ -1,0 +1,86 @@
+"""Shared fixtures: small records built from overrides, and a throw-away project folder."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden from the current output (review the diff before committing)",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def minimal_record(ident: str = "example-study", **overrides: Any) -> dict[str, Any]:
+    """The smallest valid record, with fields replaced or added by keyword."""
+    record: dict[str, Any] = {
+        "id": ident,
+        "short_name": "Example study",
+        "title": "An example study of cord blood",
+        "evidence_kind": "non-randomised-trial",
+        "status": "completed",
+        "conditions": ["cerebral-palsy"],
+        "summary": "A small single-arm study.",
+        "references": [
+            {"id": "paper", "type": "article", "title": "An example paper", "year": 2020}
+        ],
+        "last_reviewed": "2026-01-01",
+    }
+    record.update(overrides)
+    return record
+
+
+@pytest.fixture
+def write_record(tmp_path: Path) -> Callable[..., Path]:
+    """Write a record (dict or raw YAML text) into tmp_path/studies and return its path."""
+    studies = tmp_path / "studies"
+    studies.mkdir(exist_ok=True)
+
+    def write(record: dict[str, Any] | str, name: str | None = None) -> Path:
+        if isinstance(record, dict):
+            text = yaml.safe_dump(record, sort_keys=False, allow_unicode=True)
+            name = name or record["id"]
+        else:
+            text = record
+        assert name is not None
+        path = studies / f"{name}.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def copy_project(target: Path, studies: Path | None = None, glossary: Path | None = None) -> Path:
+    """Copy what a build needs (config, hand-written pages, data) into target."""
+    shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
+    (target / "content").mkdir()
+    shutil.copy(ROOT / "content" / "about-evidence.md", target / "content" / "about-evidence.md")
+    shutil.copytree(ROOT / "content" / "assets", target / "content" / "assets")
+    (target / "data").mkdir()
+    shutil.copy(glossary or ROOT / "data" / "glossary.yaml", target / "data" / "glossary.yaml")
+    shutil.copytree(studies or ROOT / "studies", target / "studies")
+    return target
+
+
+@pytest.fixture
+def sample_project(tmp_path: Path) -> Path:
+    """A project folder holding the test fixtures' records and glossary."""
+    project = tmp_path / "project"
+    project.mkdir()
+    return copy_project(project, DATA / "studies", DATA / "glossary.yaml")

@@ -1,0 +1,428 @@
+"""Validate stage: one test per rule, each asserting the exact message line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.load import RawRecord, load_file, load_records
+from generator.validate import load_schema, validate_glossary, validate_records
+from tests.conftest import minimal_record
+
+REF = {"id": "paper", "type": "article", "title": "An example paper", "year": 2020}
+
+
+def pos(tmp_path: Path, name: str, line_has: str, token: str, nth: int = 1) -> str:
+    """'LINE:COL' of token on the nth line of studies/NAME.yaml containing line_has."""
+    lines = (tmp_path / "studies" / f"{name}.yaml").read_text().splitlines()
+    number = [i for i, line in enumerate(lines, 1) if line_has in line][nth - 1]
+    return f"{number}:{lines[number - 1].index(token) + 1}"
+
+
+def issues_for(tmp_path: Path) -> list[str]:
+    loaded = load_records(tmp_path / "studies")
+    found = loaded.issues + validate_records(loaded.records)
+    return [i.format(tmp_path) for i in sorted(found)]
+
+
+@pytest.fixture
+def check(tmp_path: Path, write_record: Callable[..., Path]) -> Callable[..., list[str]]:
+    """Write records (dicts or YAML text) and return the formatted issue lines."""
+
+    def run(*records: dict[str, Any] | tuple[str, str]) -> list[str]:
+        for record in records:
+            if isinstance(record, tuple):
+                write_record(record[1], name=record[0])
+            else:
+                write_record(record)
+        return issues_for(tmp_path)
+
+    return run
+
+
+def test_minimal_record_is_valid(check: Callable[..., list[str]]) -> None:
+    assert check(minimal_record()) == []
+
+
+def test_schema_is_valid_draft_2020_12_with_descriptions_everywhere() -> None:
+    schema = load_schema()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    missing: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for name, sub in node.get("properties", {}).items():
+                target = sub
+                if "$ref" in sub:  # a description on the referenced definition also counts
+                    target = schema["$defs"][sub["$ref"].rsplit("/", 1)[1]]
+                if "description" not in sub and "description" not in target:
+                    missing.append(f"{path}.{name}")
+                walk(sub, f"{path}.{name}")
+            for key in ("items", "$defs"):
+                if key == "$defs":
+                    for name, sub in node.get(key, {}).items():
+                        walk(sub, f"$defs.{name}")
+                elif isinstance(node.get(key), dict):
+                    walk(node[key], f"{path}[]")
+
+    walk(schema, "")
+    assert missing == []
+
+
+# --- schema rules -------------------------------------------------------------------------
+
+
+def test_unknown_field_points_at_the_key_and_suggests(check: Callable[..., list[str]]) -> None:
+    text = (
+        "id: a\nshort_name: A\ntitle: T\nevidence_kind: case-series\nstatus: completed\n"
+        "conditions: [cerebral-palsy]\nsumary: s\nsummary: s\nreferences:\n"
+        "  - {id: p, type: article, title: P}\nlast_reviewed: '2026-01-01'\n"
+    )
+    assert check(("a", text)) == [
+        "studies/a.yaml:7:1: sumary: unknown field 'sumary'; did you mean 'summary'?"
+    ]
+
+
+def test_missing_required_field(check: Callable[..., list[str]]) -> None:
+    record = minimal_record()
+    del record["summary"]
+    assert check(record) == [
+        "studies/example-study.yaml:1:1: (record): missing required field 'summary'"
+    ]
+
+
+def test_wrong_type_says_what_was_expected(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(
+        population={"description": "x", "enrolled": "ten", "sources": ["paper"]}
+    )
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'enrolled: ten', 'ten')}: population.enrolled: expected whole number, got text"
+    ]
+
+
+def test_number_where_text_is_expected_says_to_quote(check: Callable[..., list[str]]) -> None:
+    text = "\n".join(
+        [
+            "id: a",
+            "short_name: 2017",
+            "title: T",
+            "evidence_kind: case-series",
+            "status: completed",
+            "conditions: [cerebral-palsy]",
+            "summary: s",
+            "references:",
+            "  - {id: p, type: article, title: P}",
+            "last_reviewed: '2026-01-01'",
+            "",
+        ]
+    )
+    assert check(("a", text)) == [
+        "studies/a.yaml:2:13: short_name: expected text, got whole number (put the value in quotes)"
+    ]
+
+
+def test_vocabulary_value_lists_the_choices(check: Callable[..., list[str]]) -> None:
+    lines = check(minimal_record(conditions=["autism"]))
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "studies/example-study.yaml:7:3: conditions[0]: 'autism' is not allowed; "
+        "use one of: cerebral-palsy, perinatal-arterial-ischaemic-stroke,"
+    )
+
+
+def test_bad_nct_number(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(registrations=[{"registry": "clinicaltrials.gov", "id": "NCT123"}])
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'id: NCT123', 'NCT123')}: registrations[0].id: 'NCT123' does not match: "
+        "ClinicalTrials.gov identifier (NCT and 8 digits)"
+    ]
+
+
+def test_bad_anzctr_number(check: Callable[..., list[str]]) -> None:
+    record = minimal_record(registrations=[{"registry": "anzctr", "id": "ACTRN1261600040343"}])
+    assert check(record)[0].endswith("does not match: ANZCTR identifier (ACTRN and 14 digits)")
+
+
+def test_bad_doi_and_pmid(check: Callable[..., list[str]]) -> None:
+    ref = {**REF, "doi": "doi:10.1/x", "pmid": "0123"}
+    lines = check(minimal_record(references=[ref]))
+    assert [line.split(": ")[1] for line in lines] == ["references[0].doi", "references[0].pmid"]
+
+
+def test_link_other_than_http_is_refused(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    ref = {**REF, "url": "javascript:alert(1)"}
+    lines = check(minimal_record(references=[ref]))
+    assert lines == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'url: javascript', 'javascript')}: references[0].url: 'javascript:alert(1)' does not match: "
+        "Web address (http or https only) when there is no DOI, PMID or registry id"
+    ]
+
+
+def test_overlong_text_is_refused(check: Callable[..., list[str]]) -> None:
+    lines = check(minimal_record(short_name="x" * 301))
+    assert lines == [
+        "studies/example-study.yaml:2:13: short_name: text is 301 characters; the limit is 300"
+    ]
+
+
+# --- rules within a record ----------------------------------------------------------------
+
+
+def test_id_must_match_file_name(check: Callable[..., list[str]]) -> None:
+    text = "\n".join(
+        f"{k}: {v}"
+        for k, v in {
+            "id": "other-name",
+            "short_name": "A",
+            "title": "T",
+            "evidence_kind": "case-series",
+            "status": "completed",
+            "conditions": "[cerebral-palsy]",
+            "summary": "s",
+            "references": "[{id: p, type: article, title: P}]",
+            "last_reviewed": "'2026-01-01'",
+        }.items()
+    )
+    assert check(("a", text + "\n")) == [
+        "studies/a.yaml:1:5: id: id 'other-name' must equal the file name 'a'"
+    ]
+
+
+def test_sources_must_name_a_reference(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(design={"description": "d", "sources": ["paper", "registry"]})
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- registry', 'registry')}: design.sources[1]: no reference with id 'registry' "
+        "in this record (have: paper)"
+    ]
+
+
+def test_commercial_material_is_never_the_only_source(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    refs = [REF, {"id": "bank", "type": "commercial", "title": "Newsletter"}]
+    record = minimal_record(
+        references=refs,
+        design={"description": "d", "sources": ["bank"]},
+        safety={"summary": "s", "sources": ["bank", "paper"]},
+    )
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- bank', '-')}: design.sources: commercial material cannot be the only "
+        "source; add a primary source (article, registry entry, ...)"
+    ]
+
+
+def test_local_ids_are_unique(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(references=[REF, {**REF, "title": "Another"}])
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- id: paper', 'paper', nth=2)}: references[1].id: id 'paper' is already used by references[0]"
+    ]
+
+
+def _outcome(ident: str = "gmfm") -> dict[str, Any]:
+    return {"id": ident, "name": "Gross motor function", "sources": ["paper"]}
+
+
+def test_results_must_name_an_outcome(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(
+        outcomes=[_outcome()],
+        results=[{"outcome": "gmfm-6m", "statement": "better", "source": "paper"}],
+    )
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'outcome: gmfm-6m', 'gmfm-6m')}: results[0].outcome: no outcome with id 'gmfm-6m' "
+        "in this record (have: gmfm)"
+    ]
+
+
+def test_interventions_must_name_an_arm(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(
+        population={
+            "description": "p",
+            "arms": [{"id": "cells", "label": "Cells"}],
+            "sources": ["paper"],
+        },
+        interventions=[
+            {"arm": "placebo", "cell_type": "other", "route": "intravenous", "sources": ["paper"]}
+        ],
+    )
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'arm: placebo', 'placebo')}: interventions[0].arm: no arm with id 'placebo' "
+        "in this record (have: cells)"
+    ]
+
+
+def test_result_needs_value_or_statement(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(outcomes=[_outcome()], results=[{"outcome": "gmfm", "source": "paper"}])
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'outcome: gmfm', 'outcome')}: results[0]: a result needs a value or a statement"
+    ]
+
+
+def test_value_needs_effect_measure(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(
+        outcomes=[_outcome()], results=[{"outcome": "gmfm", "value": 1.5, "source": "paper"}]
+    )
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'value: 1.5', '1.5')}: results[0].value: a value needs its effect_measure"
+    ]
+
+
+def test_interval_must_be_ordered(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(
+        outcomes=[_outcome()],
+        results=[
+            {
+                "outcome": "gmfm",
+                "effect_measure": "mean-difference",
+                "value": 1.36,
+                "ci": [2.32, 0.41],
+                "source": "paper",
+            }
+        ],
+    )
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- 2.32', '-')}: results[0].ci: interval [2.32, 0.41] is reversed"
+    ]
+
+
+def test_estimate_must_lie_in_its_interval(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(
+        outcomes=[_outcome()],
+        results=[
+            {
+                "outcome": "gmfm",
+                "effect_measure": "mean-difference",
+                "value": 13.6,
+                "ci": [0.41, 2.32],
+                "source": "paper",
+            }
+        ],
+    )
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'value: 13.6', '13.6')}: results[0].value: estimate 13.6 lies outside its "
+        "interval [0.41, 2.32]"
+    ]
+
+
+def test_dose_needs_value_or_ordered_range(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(
+        interventions=[
+            {
+                "cell_type": "umbilical-cord-blood",
+                "route": "intravenous",
+                "dose": {"low": 5e7, "high": 1e7, "unit": "TNC/kg"},
+                "sources": ["paper"],
+            }
+        ]
+    )
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'low: 5', '5')}: interventions[0].dose.low: low 50000000.0 is greater "
+        "than high 10000000.0"
+    ]
+
+
+# --- rules across records -----------------------------------------------------------------
+
+
+def test_ids_are_unique_across_records(check: Callable[..., list[str]]) -> None:
+    lines = check(minimal_record("a"), ("b", _yaml(minimal_record("a"))))
+    assert lines == [
+        "studies/b.yaml:1:5: id: id 'a' is already used by a.yaml",
+        "studies/b.yaml:1:5: id: id 'a' must equal the file name 'b'",
+    ]
+
+
+def test_related_ids_must_exist(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(
+        "passion-follow-up", related=[{"id": "passion-phase1", "relation": "follow-up-of"}]
+    )
+    assert check(record, minimal_record("passion-phase-1")) == [
+        f"studies/passion-follow-up.yaml:{pos(tmp_path, 'passion-follow-up', 'id: passion-phase1', 'passion-phase1')}: related[0].id: no record with id 'passion-phase1'; "
+        "did you mean 'passion-phase-1'?"
+    ]
+
+
+def test_record_cannot_relate_to_itself(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record("a", related=[{"id": "a", "relation": "related-to"}])
+    assert check(record) == [
+        f"studies/a.yaml:{pos(tmp_path, 'a', '- id: a', 'a')}: related[0].id: a record cannot be related to itself"
+    ]
+
+
+def test_same_registration_in_unrelated_records(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    reg = [{"registry": "clinicaltrials.gov", "id": "NCT03356821"}]
+    lines = check(minimal_record("a", registrations=reg), minimal_record("b", registrations=reg))
+    assert lines == [
+        f"studies/b.yaml:{pos(tmp_path, 'b', 'id: NCT03356821', 'NCT')}: registrations[0].id: registration NCT03356821 is also in a.yaml; "
+        "merge the records or relate them with `related`"
+    ]
+
+
+def test_same_registration_is_fine_when_related(check: Callable[..., list[str]]) -> None:
+    reg = [{"registry": "clinicaltrials.gov", "id": "NCT03356821"}]
+    follow_up = minimal_record(
+        "b", registrations=reg, related=[{"id": "a", "relation": "follow-up-of"}]
+    )
+    assert check(minimal_record("a", registrations=reg), follow_up) == []
+
+
+def test_same_main_doi_in_unrelated_records(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    refs = [{**REF, "doi": "10.1542/peds.2024-068999"}]
+    lines = check(minimal_record("a", references=refs), minimal_record("b", references=refs))
+    assert lines == [
+        f"studies/b.yaml:{pos(tmp_path, 'b', 'doi: 10.1542', '10.1542')}: references[0].doi: DOI 10.1542/peds.2024-068999 is also in a.yaml; "
+        "merge the records or relate them with `related`"
+    ]
+
+
+def test_citing_another_records_paper_later_is_not_a_duplicate(
+    check: Callable[..., list[str]],
+) -> None:
+    review = {**REF, "id": "review", "doi": "10.4252/wjsc.v11.i10.891"}
+    a = minimal_record("a", references=[REF, review])
+    b = minimal_record("b", references=[{**REF, "doi": "10.1234/own"}, review])
+    assert check(a, b) == []
+
+
+def test_every_problem_is_reported_at_once(check: Callable[..., list[str]]) -> None:
+    record = minimal_record(status="finished", conditions=["autism"], extra=1)
+    assert len(check(record)) == 3
+
+
+# --- glossary -----------------------------------------------------------------------------
+
+
+def _glossary(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "glossary.yaml"
+    path.write_text(text)
+    record = load_file(path)
+    assert isinstance(record, RawRecord)
+    return [i.format(tmp_path) for i in validate_glossary(record)]
+
+
+def test_glossary_rules(tmp_path: Path) -> None:
+    text = (
+        "terms:\n"
+        "  - {term: GMFM-66, expansion: Gross Motor Function Measure, definition: d}\n"
+        "  - {term: GMFM-66, expansion: again, definition: d}\n"
+        "  - {term: '<b>', expansion: x, definition: d, sources: ['javascript:x']}\n"
+        "  - {term: TH, expansion: x, definition: d, colour: red}\n"
+    )
+    assert _glossary(tmp_path, text) == [
+        "glossary.yaml:3:12: terms[1].term: term 'GMFM-66' is listed twice",
+        "glossary.yaml:4:12: terms[2].term: term must be 1-60 letters, digits, spaces or ( ) ' . / -",
+        "glossary.yaml:4:58: terms[2].sources[0]: expected an http(s) address",
+        "glossary.yaml:5:45: terms[3].colour: unknown field 'colour'",
+    ]
+
+
+def _yaml(record: dict[str, Any]) -> str:
+    import yaml
+
+    return yaml.safe_dump(record, sort_keys=False)
