@@ -104,7 +104,7 @@ def estimate(result: Result) -> str:
     shown = " ".join(parts)
     if result.p:
         p = result.p
-        shown += f"; p {p}" if p[0] in "<>=" else f"; p = {p}"
+        shown += f"; p {p[0]} {p[1:]}" if p[0] in "<>=" else f"; p = {p}"
     return text(shown)
 
 

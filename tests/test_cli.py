@@ -1,0 +1,111 @@
+"""Command line: exit codes, FILE:LINE:COL messages, no tracebacks, nothing half-written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.cli import main
+from tests.conftest import ROOT, minimal_record
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "--root", str(cwd), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_passes_on_the_fixtures(
+    sample_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--root", str(sample_project), "check"]) == 0
+    assert "record(s) and" in capsys.readouterr().out
+
+
+def test_check_reports_each_problem_once_and_exits_1(sample_project: Path) -> None:
+    studies = sample_project / "studies"
+    (studies / "duplicate-key.yaml").write_text(
+        yaml.safe_dump(minimal_record("duplicate-key"), sort_keys=False) + "status: completed\n"
+    )
+    bad = minimal_record(
+        "several-problems",
+        population={"description": "x", "enrolled": "ten", "sources": ["paper"]},
+        sponser="Mahidol University",
+        registrations=[{"registry": "clinicaltrials.gov", "id": "NCT0335682"}],
+        related=[{"id": "no-such-record", "relation": "related-to"}],
+    )
+    (studies / "several-problems.yaml").write_text(yaml.safe_dump(bad, sort_keys=False))
+    result = run("check", cwd=sample_project)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "5 problem(s) found"
+    messages = sorted(line.split(": ", 1)[1] for line in lines[:-1])
+    assert messages == sorted(
+        [
+            "status: duplicate key 'status' (first used on line 5)",
+            "population.enrolled: expected whole number, got text",
+            "sponser: unknown field 'sponser'; did you mean 'sponsor'?",
+            "registrations[0].id: 'NCT0335682' does not match: ClinicalTrials.gov identifier (NCT and 8 digits)",
+            "related[0].id: no record with id 'no-such-record'",
+        ]
+    )
+    for line in lines[:-1]:
+        path, line_no, col, _ = line.split(":", 3)
+        assert path.startswith("studies/")
+        assert path.endswith(".yaml")
+        assert int(line_no) > 1
+        assert int(col) >= 1
+    assert "Traceback" not in result.stderr
+
+
+def test_generate_twice_writes_nothing_the_second_time(sample_project: Path) -> None:
+    first = run("generate", cwd=sample_project)
+    assert first.returncode == 0, first.stderr
+    second = run("generate", cwd=sample_project)
+    assert second.returncode == 0
+    assert ": 0 written, 0 removed," in second.stdout
+
+
+def test_failed_check_leaves_generated_pages_untouched(sample_project: Path) -> None:
+    assert run("generate", cwd=sample_project).returncode == 0
+    content = sample_project / "content"
+    before = {p: p.read_bytes() for p in content.rglob("*.md")}
+    (sample_project / "studies" / "broken.yaml").write_text("id: broken\ntitle: [\n")
+    result = run("generate", cwd=sample_project)
+    assert result.returncode == 1
+    assert result.stderr.startswith("studies/broken.yaml:3:1: (record): YAML syntax error")
+    assert {p: p.read_bytes() for p in content.rglob("*.md")} == before
+
+
+def test_removing_a_record_removes_its_page(sample_project: Path) -> None:
+    assert run("generate", cwd=sample_project).returncode == 0
+    victim = next((sample_project / "studies").glob("mahidol*.yaml"))
+    page = sample_project / "content" / "studies" / f"{victim.stem}.md"
+    assert page.exists()
+    victim.unlink()
+    result = run("generate", cwd=sample_project)
+    assert result.returncode == 0, result.stderr
+    assert not page.exists()
+    assert "1 removed" in result.stdout
+
+
+def test_usage_errors_exit_2() -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
+
+
+def test_missing_glossary_is_a_clear_error(sample_project: Path) -> None:
+    (sample_project / "data" / "glossary.yaml").unlink()
+    result = run("check", cwd=sample_project)
+    assert result.returncode == 1
+    assert "data/glossary.yaml:1:1: (record): cannot read file" in result.stderr

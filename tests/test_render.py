@@ -1,0 +1,175 @@
+"""Render stage: record text is inert, numbers and citations are formatted as reported."""
+
+from __future__ import annotations
+
+import html as html_lib
+
+import markdown
+import pytest
+
+from generator.collate import collate_site
+from generator.model import Dose, Reference, Result, build_study
+from generator.render import ama, dose, estimate, link, number, render_pages, text
+from tests.conftest import minimal_record
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "<iframe src=//evil.example></iframe>",
+    "[click](javascript:alert(1))",
+    "[data](data:text/html;base64,PHNjcmlwdD4=)",
+    "<https://evil.example>",
+    "a | b | c",
+    "{{ config }} {% include 'x' %}",
+    '--8<-- "/etc/passwd"',
+    "text {: onclick=alert(1) }",
+    "<!-- hidden -->",
+    "*[CP]: injected abbreviation",
+    "# heading",
+    "1. list",
+    "!!! danger",
+    "`code` **bold** _em_ ~~del~~ ==mark== ^^ins^^",
+    "&lt;already escaped&gt; &amp;",
+    "\u202eright-to-left override",
+]
+
+
+def to_html(md_text: str) -> str:
+    return markdown.markdown(md_text, extensions=["tables", "attr_list", "abbr", "admonition"])
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_text_renders_as_the_same_visible_text(value: str) -> None:
+    html = to_html(f"| a |\n| --- |\n| {text(value)} |\n\n{text(value)}\n")
+    assert "<script" not in html
+    assert "<iframe" not in html
+    assert "<img" not in html
+    assert "<a " not in html
+    for tag in ("<h1", "<ol", "<abbr", "<code", "<strong"):
+        assert tag not in html
+    assert html.count("<td>") == 1, "the cell must stay one cell"
+    paragraph = html.split("<p>")[1].split("</p>")[0]
+    assert "<" not in paragraph, "no element may come from record text"
+    assert html_lib.unescape(paragraph) == " ".join(value.split())
+
+
+def test_newlines_cannot_break_a_table_row() -> None:
+    cell = text("x\n| y")
+    html = to_html(f"| a | b |\n| --- | --- |\n| {cell} | z |\n")
+    assert html.count("<tr>") == 2
+    assert html.count("<td>") == 2
+
+
+def test_links_only_to_http() -> None:
+    assert link("DOI", "https://doi.org/10.1016/S1474-4422(22)00117-X") == (
+        "[DOI](https://doi.org/10.1016/S1474-4422%2822%2900117-X)"
+    )
+    for bad in ("javascript:alert(1)", "data:text/html,x", "//evil.example", "file:///etc"):
+        with pytest.raises(ValueError, match="non-http"):
+            link("x", bad)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (1.36, "1.36"),
+        (341, "341"),
+        (2.0, "2"),
+        (5e7, "5 × 10⁷"),
+        (4.5e7, "4.5 × 10⁷"),
+        (1e6, "1 × 10⁶"),
+        (-0.4, "-0.4"),
+        (None, "—"),
+    ],
+)
+def test_numbers_are_shown_as_reported(value: float | None, shown: str) -> None:
+    assert number(value) == shown
+
+
+def test_dose_and_estimate() -> None:
+    assert dose(Dose(unit="TNC/kg", low=1e7, high=5e7)) == "1 × 10⁷–5 × 10⁷ TNC/kg"
+    assert dose(Dose(unit="cells/kg", value=2e7, minimum=True)) == "≥ 2 × 10⁷ cells/kg"
+    result = Result(
+        outcome="x",
+        source="p",
+        effect_measure="mean-difference",
+        value=1.36,
+        unit="points",
+        ci=(0.41, 2.32),
+        p="0.005",
+    )
+    assert estimate(result) == "1.36 points (95% CI 0.41 to 2.32); p = 0.005"
+    assert estimate(Result(outcome="x", source="p", value=0.3, p="<0.001")) == ("0.3; p &lt; 0.001")
+
+
+def test_ama_reference_with_identifiers() -> None:
+    ref = Reference(
+        id="p",
+        type="article",
+        title="Feasibility and safety of intranasal MSCs",
+        authors=(
+            "Baak LM",
+            "Wagenaar N",
+            "van der Aa NE",
+            "Groenendaal F",
+            "Dudink J",
+            "Tataranno ML",
+            "Mahamuud U",
+        ),
+        journal="Lancet Neurol",
+        year=2022,
+        volume="21",
+        issue="6",
+        pages="528-536",
+        doi="10.1016/S1474-4422(22)00117-X",
+    )
+    assert ama(ref) == (
+        "Baak LM, Wagenaar N, van der Aa NE, et al. Feasibility and safety of intranasal MSCs. "
+        "*Lancet Neurol*. 2022;21(6):528-536. "
+        "doi:[10.1016/S1474-4422(22)00117-X](https://doi.org/10.1016/S1474-4422%2822%2900117-X) "
+        "(Peer-reviewed article)"
+    )
+
+
+def test_registry_reference_links_the_registry() -> None:
+    ref = Reference(id="r", type="registry-entry", title="PASSIoN", registry_id="NCT03356821")
+    assert "[NCT03356821](https://clinicaltrials.gov/study/NCT03356821)" in ama(ref)
+
+
+def _site(*records: dict[str, object]) -> dict[str, str]:
+    studies = [build_study(r) for r in records]
+    return {str(k): v for k, v in render_pages(collate_site(studies)).items()}
+
+
+def test_study_page_escapes_every_record_field() -> None:
+    evil = "<script>alert(1)</script> | x"
+    record = minimal_record(short_name=evil, title=evil, summary=evil + "\n\n" + evil)
+    pages = _site(record)
+    for body in pages.values():
+        assert "<script>" not in body
+    assert "# &lt;script&gt;alert(1)&lt;/script&gt; &#124; x" in pages["studies/example-study.md"]
+
+
+def test_related_records_show_in_both_directions() -> None:
+    phase1 = minimal_record("phase-1", short_name="Phase 1")
+    follow = minimal_record(
+        "follow-up", short_name="Follow-up", related=[{"id": "phase-1", "relation": "follow-up-of"}]
+    )
+    pages = _site(phase1, follow)
+    assert "- Follow-up of: [Follow-up](phase-1.md)" not in pages["studies/follow-up.md"]
+    assert "- Follow-up of: [Phase 1](phase-1.md)" in pages["studies/follow-up.md"]
+    assert "- Followed up in: [Follow-up](follow-up.md)" in pages["studies/phase-1.md"]
+
+
+def test_every_condition_and_cell_type_has_a_page_even_when_empty() -> None:
+    pages = _site(minimal_record())
+    assert (
+        "No studies of this condition are on the site yet."
+        in pages["conditions/traumatic-brain-injury.md"]
+    )
+    assert "cell-types/mesenchymal-stromal-cells.md" in pages
+
+
+def test_rendering_is_deterministic() -> None:
+    records = [minimal_record(f"study-{i}", short_name=f"Study {i % 3}") for i in range(5)]
+    assert _site(*records) == _site(*reversed(records))
