@@ -14,10 +14,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.errors import BuildError, GeneratorError, Issue, ValidationFailed
-from generator.pipeline import Paths, collate, generate_site
+from generator.pipeline import GenerateReport, Paths, collate, generate_site
 from generator.write import replace_dir
 
 
@@ -55,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     generate = commands.add_parser(
         "generate", help="check, then write the Markdown pages into the content folder"
     )
-    generate.set_defaults(command=_generate)
+    generate.set_defaults(command=_generate_command)
     build = commands.add_parser(
         "build", help="check, generate, then `mkdocs build --strict` into site/"
     )
@@ -75,24 +76,29 @@ def _print_issues(issues: list[Issue], root: Path) -> None:
     print(f"{len(issues)} problem(s) found", file=sys.stderr)
 
 
+def _generate_command(args: argparse.Namespace, paths: Paths) -> int:
+    _generate(args, paths)
+    return 0
+
+
 def _check(args: argparse.Namespace, paths: Paths) -> int:
     site = collate(paths)
     print(f"{len(site.studies)} record(s) and {len(site.glossary)} glossary term(s) OK")
     return 0
 
 
-def _generate(args: argparse.Namespace, paths: Paths) -> int:
+def _generate(args: argparse.Namespace, paths: Paths) -> GenerateReport:
     report = generate_site(paths)
     print(
         f"{report.records} record(s) -> {report.pages} page(s): "
         f"{report.written} written, {report.removed} removed, {report.unchanged} unchanged"
     )
-    return 0
+    return report
 
 
 def _build(args: argparse.Namespace, paths: Paths) -> int:
     started = time.perf_counter()
-    _generate(args, paths)
+    report = _generate(args, paths)
     site_dir = (Path(args.site_dir) if args.site_dir else paths.root / "site").absolute()
     # Build beside the old site and swap it in only when complete: a failed or interrupted
     # build leaves the previous site as it was.
@@ -102,7 +108,7 @@ def _build(args: argparse.Namespace, paths: Paths) -> int:
         result = subprocess.run(
             _mkdocs(paths, "build", "--strict", "--quiet", "--site-dir", str(staging)),
             cwd=paths.root,
-            env=_mkdocs_env(),
+            env=_mkdocs_env(report.latest_review),
             check=False,
         )
         if result.returncode != 0:
@@ -156,6 +162,11 @@ def _mkdocs(paths: Paths, *args: str) -> list[str]:
     return [sys.executable, "-m", "mkdocs", args[0], "--config-file", config, *args[1:]]
 
 
-def _mkdocs_env() -> dict[str, str]:
+def _mkdocs_env(latest_review: str | None = None) -> dict[str, str]:
     # Material 9.8 prints a banner about MkDocs 2.0 on every build; it is noise here.
-    return dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    if latest_review and not env.get("SOURCE_DATE_EPOCH"):
+        # The sitemap's dates come from the records, not the clock: same records, same bytes.
+        stamp = datetime.strptime(latest_review, "%Y-%m-%d").replace(tzinfo=UTC)
+        env["SOURCE_DATE_EPOCH"] = str(int(stamp.timestamp()))
+    return env

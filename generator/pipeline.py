@@ -48,6 +48,7 @@ class GenerateReport:
     written: int
     unchanged: int
     removed: int
+    latest_review: str
 
 
 def check_records(paths: Paths) -> list[Study]:
@@ -104,4 +105,5 @@ def generate_site(paths: Paths) -> GenerateReport:
         written=report.written + int(wrote_abbr),
         unchanged=report.unchanged + int(not wrote_abbr),
         removed=report.removed,
+        latest_review=max((s.last_reviewed for s in site.studies), default="1970-01-01"),
     )

@@ -10,6 +10,7 @@ ever point to http(s) addresses.
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 from collections.abc import Callable
@@ -42,6 +43,20 @@ def text(value: Any) -> str:
         head = match.group(0)
         escaped = head[:-1] + f"&#{ord(head[-1])};" + escaped[len(head) :]
     return escaped
+
+
+_TITLE_SAFE = str.maketrans({"<": "‹", ">": "›", "&": "＆", "\\": "∖"})
+
+
+def page_title(value: str) -> str:
+    """A page title for YAML front matter that no theme context can turn into markup.
+
+    MkDocs themes print the page title in several places, some unescaped and some through
+    `striptags` (which decodes entities), so the title must hold no `<`, `>` or `&` at all,
+    not even escaped; look-alike characters keep it readable. JSON quoting is valid YAML.
+    """
+    flat = " ".join(value.split()).translate(_TITLE_SAFE)
+    return json.dumps(flat, ensure_ascii=False)
 
 
 def paragraphs(value: str) -> str:
@@ -386,6 +401,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(
         text=text,
+        page_title=page_title,
         paragraphs=paragraphs,
         cell=cell,
         number=number,

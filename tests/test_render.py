@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html as html_lib
+import json
 
 import markdown
 import pytest
 
 from generator.collate import collate_site
 from generator.model import Dose, Reference, Result, build_study
-from generator.render import ama, dose, estimate, link, number, render_pages, text
+from generator.render import ama, dose, estimate, link, number, page_title, render_pages, text
 from tests.conftest import minimal_record
 
 HOSTILE = [
@@ -173,3 +174,10 @@ def test_every_condition_and_cell_type_has_a_page_even_when_empty() -> None:
 def test_rendering_is_deterministic() -> None:
     records = [minimal_record(f"study-{i}", short_name=f"Study {i % 3}") for i in range(5)]
     assert _site(*records) == _site(*reversed(records))
+
+
+def test_page_title_cannot_carry_markup_even_escaped() -> None:
+    title = page_title('</title><script>alert("x")</script> &lt;b&gt; \\ x')
+    assert json.loads(title) == '‹/title›‹script›alert("x")‹/script› ＆lt;b＆gt; ∖ x'
+    for char in "<>&\\":
+        assert char not in json.loads(title)
