@@ -13,7 +13,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
@@ -357,6 +357,12 @@ def cell_products(study: Study) -> list[str]:
     return list(shown)
 
 
+def citation(study: Study, sources: Sequence[str]) -> str:
+    """A citation marker such as [1, 3] for the given reference ids, linking to the list."""
+    numbers = sorted({study.reference_number(ref) for ref in sources})
+    return f"[&#91;{', '.join(map(str, numbers))}&#93;](#references)"
+
+
 def participants(study: Study) -> str:
     """N for tables: enrolled, else planned ('40 planned'), else a dash."""
     if study.enrolled is not None:
@@ -414,6 +420,7 @@ def environment() -> jinja2.Environment:
         participants=participants,
         main_result=main_result,
         cell_products=cell_products,
+        citation=citation,
     )
     env.globals.update(POOLED_KINDS=POOLED_KINDS, link=link)
     return env
