@@ -350,8 +350,11 @@ def cell_products(study: Study) -> list[str]:
     """Distinct 'cell type (tissue, donor)' descriptions of a study's interventions, escaped."""
     shown: dict[str, None] = {}
     for i in study.interventions:
-        detail = [_labels(n).get(v, v) for n, v in (("tissue_source", i.tissue_source),
-                                                     ("donor", i.donor)) if v]
+        detail = [
+            _labels(n).get(v, v)
+            for n, v in (("tissue_source", i.tissue_source), ("donor", i.donor))
+            if v
+        ]
         name = _labels("cell_type")[i.cell_type]
         shown[text(f"{name} ({', '.join(detail)})" if detail else name)] = None
     return list(shown)

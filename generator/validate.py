@@ -247,7 +247,9 @@ def check_sources_resolve(record: RawRecord) -> Iterator[Issue]:
 def check_commercial_not_sole_source(record: RawRecord) -> Iterator[Issue]:
     """Commercial material is never the only source of a fact."""
     kinds = {
-        item.get("id"): item.get("type") for _, item in _dicts(_get(record.data, "references"))
+        item["id"]: item.get("type")
+        for _, item in _dicts(_get(record.data, "references"))
+        if isinstance(item.get("id"), str)
     }
     groups: dict[FieldPath, list[str]] = defaultdict(list)
     for where, ref in _source_refs(record.data):

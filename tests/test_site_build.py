@@ -57,13 +57,20 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("project")
     copy_project(project)
     hostile = minimal_record(
-        "hostile-text", short_name=EVIL, title=EVIL, summary=f"{EVIL}\n\n{{{{ config }}}}",
+        "hostile-text",
+        short_name=EVIL,
+        title=EVIL,
+        summary=f"{EVIL}\n\n{{{{ config }}}}",
         design={"description": EVIL, "sources": ["paper"]},
     )
     (project / "studies" / "hostile-text.yaml").write_text(yaml.safe_dump(hostile))
     result = subprocess.run(
         [sys.executable, "-m", "generator", "--root", str(project), "build"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr
@@ -92,8 +99,10 @@ def test_passion_pages_link_the_registry_and_each_other(site: Path) -> None:
 
 
 def test_seed_registry_entries_are_linked(site: Path) -> None:
-    for study, nct in (("duke-expanded-access-cord-blood", "NCT03327467"),
-                       ("mahidol-wharton-jelly-msc-hie", "NCT07018739")):
+    for study, nct in (
+        ("duke-expanded-access-cord-blood", "NCT03327467"),
+        ("mahidol-wharton-jelly-msc-hie", "NCT07018739"),
+    ):
         page = parse(site / "studies" / study / "index.html")
         assert f"https://clinicaltrials.gov/study/{nct}" in [a.get("href") for t, a in page.tags]
 
@@ -125,10 +134,12 @@ def test_condition_and_cell_type_pages_have_comparison_tables(site: Path) -> Non
 
 
 def test_study_pages_are_not_in_the_navigation(site: Path) -> None:
-    nav_links = re.findall(r'class="md-nav__link[^"]*"[^>]*href="([^"]+)"',
-                           (site / "index.html").read_text())
-    nav_links += re.findall(r'href="([^"]+)"[^>]*class="md-nav__link',
-                            (site / "index.html").read_text())
+    nav_links = re.findall(
+        r'class="md-nav__link[^"]*"[^>]*href="([^"]+)"', (site / "index.html").read_text()
+    )
+    nav_links += re.findall(
+        r'href="([^"]+)"[^>]*class="md-nav__link', (site / "index.html").read_text()
+    )
     assert not [link for link in nav_links if "studies/" in link and link.count("/") > 1]
 
 

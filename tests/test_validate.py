@@ -10,7 +10,7 @@ import pytest
 
 from generator.load import RawRecord, load_file, load_records
 from generator.validate import load_schema, validate_glossary, validate_records
-from tests.conftest import minimal_record
+from tests.conftest import ROOT, minimal_record
 
 REF = {"id": "paper", "type": "article", "title": "An example paper", "year": 2020}
 
@@ -426,3 +426,53 @@ def _yaml(record: dict[str, Any]) -> str:
     import yaml
 
     return yaml.safe_dump(record, sort_keys=False)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _replace(value[path[0]], path[1:], new)
+    return copy
+
+
+@pytest.mark.parametrize("name", ["passion-2-year-follow-up", "cord-blood-cp-ipd-meta-analysis"])
+def test_wrong_types_anywhere_give_issues_never_exceptions(name: str) -> None:
+    source = load_file(ROOT / "tests" / "data" / "studies" / f"{name}.yaml")
+    assert isinstance(source, RawRecord)
+    checked = 0
+    for path in _paths(source.data)[1:]:
+        for wrong in (None, 7, "text", [], {}, True):
+            data = _replace(source.data, path, wrong)
+            record = RawRecord(source.path, data, source.positions, source.key_positions)
+            issues = validate_records([record])  # must not raise
+            original = _value_at(source.data, path)
+            if _kind(wrong) != _kind(original):
+                assert issues, (path, wrong)
+            checked += 1
+    assert checked > 300
+
+
+def _value_at(value: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        value = value[part]
+    return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
