@@ -87,6 +87,7 @@ class Outcome:
 class Result:
     outcome: str
     source: str
+    main: bool = False
     comparison: str | None = None
     effect_measure: str | None = None
     value: float | None = None

@@ -376,21 +376,20 @@ def participants(study: Study) -> str:
 
 
 def main_result(study: Study) -> str:
-    """The first result of a primary outcome (else the first result), for comparison tables."""
+    """The result a comparison table shows: the one marked main, else a primary outcome's."""
     primary = {o.id for o in study.primary_outcomes}
-    chosen = next((r for r in study.results if r.outcome in primary), None)
-    chosen = chosen or (study.results[0] if study.results else None)
+    chosen = next((r for r in study.results if r.main), None) or next(
+        (r for r in study.results if r.outcome in primary), None
+    )
     if chosen is None:
-        return (
-            "No results reported"
-            if study.evidence_kind != "registered-trial"
-            else "Not yet reporting"
-        )
+        if study.evidence_kind == "registered-trial":
+            return "Not yet reporting"
+        return "See the study page" if study.results else "No results recorded"
     outcome = study.outcome(chosen.outcome)
     head = " ".join(x for x in (outcome.instrument or outcome.name, outcome.time_point) if x)
     if chosen.comparison:
         head += f" ({chosen.comparison})"
-    if chosen.value is not None:
+    if chosen.value is not None and (chosen.ci or not chosen.statement):
         measure = _labels("effect_measure").get(chosen.effect_measure or "", "")
         return f"{text(head)}: {text(measure.lower())} {estimate(chosen)}"
     return f"{text(head)}: {text(chosen.statement)}"

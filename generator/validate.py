@@ -308,6 +308,17 @@ def check_result_values(record: RawRecord) -> Iterator[Issue]:
                 )
 
 
+def check_single_main_result(record: RawRecord) -> Iterator[Issue]:
+    """At most one result is marked as the study's main result."""
+    marked = [i for i, item in _dicts(_get(record.data, "results")) if item.get("main") is True]
+    for index in marked[1:]:
+        yield _issue(
+            record,
+            ("results", index, "main"),
+            f"only one result can be main; results[{marked[0]}] already is",
+        )
+
+
 def check_dose_values(record: RawRecord) -> Iterator[Issue]:
     """A dose gives a value or a low-high range, not both, in the right order."""
     for i, item in _dicts(_get(record.data, "interventions")):
@@ -338,6 +349,7 @@ RECORD_RULES: tuple[RecordRule, ...] = (
     check_commercial_not_sole_source,
     check_local_links,
     check_result_values,
+    check_single_main_result,
     check_dose_values,
 )
 

@@ -476,3 +476,15 @@ def _kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "number"
     return type(value).__name__
+
+
+def test_only_one_main_result(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    results = [
+        {"outcome": "gmfm", "main": True, "statement": "a", "source": "paper"},
+        {"outcome": "gmfm", "main": True, "statement": "b", "source": "paper"},
+    ]
+    record = minimal_record(outcomes=[_outcome()], results=results)
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'main: true', 'true', nth=2)}: "
+        "results[1].main: only one result can be main; results[0] already is"
+    ]
