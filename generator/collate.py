@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from generator.model import GlossaryTerm, Study, vocabulary
+from generator.model import GlossaryTerm, Study
+from generator.schema import labels
 
 INVERSE_RELATION = {
     "follow-up-of": "followed-up-by",
@@ -73,8 +74,8 @@ def collate_site(studies: list[Study], glossary: tuple[GlossaryTerm, ...] = ()) 
     """Group and cross-link the studies; order everything deterministically."""
     ordered = tuple(sorted(studies, key=lambda s: (s.short_name.casefold(), s.id)))
     by_id = {s.id: s for s in ordered}
-    by_condition: dict[str, list[Study]] = {c: [] for c in vocabulary("condition")}
-    by_cell_type: dict[str, list[Study]] = {c: [] for c in vocabulary("cell_type")}
+    by_condition: dict[str, list[Study]] = {c: [] for c in labels("condition")}
+    by_cell_type: dict[str, list[Study]] = {c: [] for c in labels("cell_type")}
     links: dict[str, dict[tuple[str, str], Link]] = defaultdict(dict)
     for study in ordered:
         for condition in study.conditions:
@@ -96,7 +97,7 @@ def collate_site(studies: list[Study], glossary: tuple[GlossaryTerm, ...] = ()) 
             k: tuple(sorted(v.values(), key=lambda link: (link.label, link.study.short_name)))
             for k, v in links.items()
         },
-        kind_counts={k: counts[k] for k in vocabulary("evidence_kind") if counts[k]},
+        kind_counts={k: counts[k] for k in labels("evidence_kind") if counts[k]},
         latest=tuple(latest),
         glossary=tuple(sorted(glossary, key=lambda t: t.term.casefold())),
     )

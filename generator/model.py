@@ -1,17 +1,13 @@
 """Model stage: turn validated record data into typed, immutable study objects.
 
 Only called on records that passed validation, so fields have the types the schema promises.
-Labels for vocabulary values (conditions, cell types, kinds of evidence, ...) come from the
-schema's `title`s, so adding a condition to the schema is the whole change.
+Vocabulary values stay as their schema codes here; labels are looked up when rendering.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
-
-from generator.validate import load_schema
 
 
 @dataclass(frozen=True)
@@ -321,26 +317,3 @@ class GlossaryTerm:
     expansion: str
     definition: str
     sources: tuple[str, ...] = ()
-
-    @property
-    def anchor(self) -> str:
-        """A stable id for links to this term on the glossary page."""
-        return "".join(c if c.isalnum() else "-" for c in self.term.lower()).strip("-")
-
-
-@cache
-def vocabulary(name: str) -> dict[str, str]:
-    """Value -> label for a vocabulary of the schema (titles of `oneOf` consts, or enum values)."""
-    schema = load_schema()
-    node: dict[str, Any] = schema["$defs"].get(name) or schema["properties"][name]
-    if "oneOf" in node:
-        return {o["const"]: o["title"] for o in node["oneOf"]}
-    return {v: v for v in node["enum"]}
-
-
-@cache
-def vocabulary_descriptions(name: str) -> dict[str, str]:
-    """Value -> description for a `oneOf` vocabulary of the schema."""
-    schema = load_schema()
-    node = schema["$defs"].get(name) or schema["properties"][name]
-    return {o["const"]: o["description"] for o in node.get("oneOf", ())}

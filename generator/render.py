@@ -23,7 +23,8 @@ import jinja2
 
 from generator.collate import POOLED_KINDS, Site
 from generator.errors import RenderError
-from generator.model import Dose, Reference, Result, Study, vocabulary, vocabulary_descriptions
+from generator.model import Dose, Reference, Result, Study
+from generator.schema import descriptions, labels
 
 Pages = dict[PurePosixPath, str]
 
@@ -123,169 +124,28 @@ def estimate(result: Result) -> str:
     return text(shown)
 
 
-@cache
-def _labels(name: str) -> dict[str, str]:
-    if name == "reference_type":
-        from generator.validate import load_schema
-
-        node = load_schema()["$defs"]["reference"]["properties"]["type"]["oneOf"]
-        return {o["const"]: o["title"] for o in node}
-    if name in _PLAIN_LABELS:
-        return _PLAIN_LABELS[name]
-    return vocabulary(name)
-
-
-_PLAIN_LABELS: dict[str, dict[str, str]] = {
-    "route": {
-        "intravenous": "Intravenous",
-        "intra-arterial": "Intra-arterial",
-        "intrathecal": "Intrathecal",
-        "intranasal": "Intranasal",
-        "intraventricular": "Intraventricular",
-        "intramuscular": "Intramuscular",
-        "multiple": "Several routes",
-        "not-reported": "Not reported",
-    },
-    "donor": {
-        "autologous": "Autologous (own cells)",
-        "allogeneic-sibling": "Allogeneic (sibling)",
-        "allogeneic-unrelated": "Allogeneic (unrelated donor)",
-        "allogeneic": "Allogeneic",
-        "mixed": "Autologous and allogeneic",
-        "not-reported": "Not reported",
-    },
-    "tissue_source": {
-        "umbilical-cord-blood": "Umbilical cord blood",
-        "umbilical-cord-tissue": "Umbilical cord tissue",
-        "bone-marrow": "Bone marrow",
-        "peripheral-blood": "Peripheral blood",
-        "fetal-tissue": "Fetal tissue",
-        "not-reported": "Not reported",
-    },
-    "comparator": {
-        "placebo": "Placebo",
-        "sham": "Sham procedure",
-        "standard-care": "Standard care",
-        "delayed-treatment": "Delayed treatment",
-        "active": "Another active treatment",
-        "historical-controls": "Historical controls",
-        "external-registry": "External registry cohort",
-        "natural-history": "Natural-history controls",
-        "mixed": "Mixed controls",
-        "none": "No control group",
-    },
-    "effect_measure": {
-        "mean-difference": "Mean difference",
-        "standardised-mean-difference": "Standardised mean difference",
-        "regression-coefficient": "Regression coefficient",
-        "risk-ratio": "Risk ratio",
-        "odds-ratio": "Odds ratio",
-        "hazard-ratio": "Hazard ratio",
-        "mean-change": "Mean change",
-        "mean": "Mean",
-        "median": "Median",
-        "proportion": "Proportion",
-        "count": "Count",
-    },
-    "masking": {
-        "none": "Open label",
-        "single": "Single-blind",
-        "double": "Double-blind",
-        "triple": "Triple-blind",
-        "quadruple": "Quadruple-blind",
-        "outcome-assessor": "Outcome assessors blinded",
-        "not-reported": "Not reported",
-    },
-    "allocation": {
-        "randomised": "Randomised",
-        "non-randomised": "Non-randomised",
-        "single-group": "Single group",
-        "not-applicable": "Not applicable",
-    },
-    "phase": {
-        "early-1": "Early phase 1",
-        "1": "Phase 1",
-        "1-2": "Phase 1/2",
-        "2": "Phase 2",
-        "2-3": "Phase 2/3",
-        "3": "Phase 3",
-        "4": "Phase 4",
-        "not-applicable": "Not applicable",
-    },
-    "co_intervention": {
-        "therapeutic-hypothermia": "therapeutic hypothermia (TH)",
-        "rehabilitation": "rehabilitation",
-        "erythropoietin": "erythropoietin (EPO)",
-        "g-csf": "G-CSF",
-        "immunosuppression": "immunosuppression",
-        "premedication": "premedication",
-    },
-    "safety_kind": {
-        "serious-adverse-events": "Serious adverse events",
-        "treatment-related-adverse-events": "Treatment-related adverse events",
-        "infusion-reactions": "Infusion reactions",
-        "deaths": "Deaths",
-        "adverse-events": "Adverse events",
-    },
-    "date": {
-        "start": "Start",
-        "enrolment_end": "Last enrolment",
-        "primary_completion": "Primary completion",
-        "completion": "Completion",
-        "first_posted": "First posted",
-        "results_posted": "Results posted",
-        "last_update": "Registry last updated",
-        "published": "Published",
-        "search": "Literature searched to",
-    },
-    "grade": {"high": "High", "moderate": "Moderate", "low": "Low", "very-low": "Very low"},
-}
-
-
 def label(value: str, vocabulary_name: str) -> str:
     """Reader-facing label of a vocabulary value (escaped)."""
-    return text(_labels(vocabulary_name).get(value, value))
+    return text(labels(vocabulary_name)[value])
 
 
 def describe(value: str, vocabulary_name: str) -> str:
     """Reader-facing description of a vocabulary value (escaped)."""
-    return text(vocabulary_descriptions(vocabulary_name).get(value, ""))
+    return text(descriptions(vocabulary_name).get(value, ""))
 
 
-REGISTRY_URL: dict[str, Callable[[str], str] | None] = {
+REGISTRY_URL: dict[str, Callable[[str], str]] = {
     "clinicaltrials.gov": lambda i: f"https://clinicaltrials.gov/study/{i}",
-    "anzctr": lambda i: f"https://www.anzctr.org.au/ACTRN{i.removeprefix('ACTRN')}.aspx",
+    "anzctr": lambda i: f"https://www.anzctr.org.au/{i}.aspx",
     "isrctn": lambda i: f"https://www.isrctn.com/{i}",
-    "irct": None,
-    "ctri": None,
-    "chictr": None,
-    "euctr": lambda i: f"https://www.clinicaltrialsregister.eu/ctr-search/search?query={i}",
-    "jrct": lambda i: f"https://jrct.niph.go.jp/latest-detail/{i}",
-    "umin": None,
-    "nl-omon": lambda i: f"https://onderzoekmetmensen.nl/en/trial/{i}",
-    "prospero": lambda i: (
-        f"https://www.crd.york.ac.uk/prospero/display_record.php?RecordID={i.removeprefix('CRD')}"
-    ),
 }
-REGISTRY_NAME = {
-    "clinicaltrials.gov": "ClinicalTrials.gov",
-    "anzctr": "ANZCTR",
-    "irct": "IRCT",
-    "isrctn": "ISRCTN",
-    "ctri": "CTRI",
-    "chictr": "ChiCTR",
-    "euctr": "EU Clinical Trials Register",
-    "jrct": "jRCT",
-    "umin": "UMIN-CTR",
-    "nl-omon": "OMON (Netherlands)",
-    "prospero": "PROSPERO",
-}
+"""Registries with stable public addresses per entry; the others are shown as text."""
 
 
 def registration(registry: str, ident: str) -> str:
     """Registry name and id, linked to the registry where it has stable addresses."""
     make = REGISTRY_URL.get(registry)
-    shown = f"{REGISTRY_NAME[registry]} {ident}"
+    shown = f"{labels('registry')[registry]} {ident}"
     return link(shown, make(ident)) if make else text(shown)
 
 
@@ -351,11 +211,11 @@ def cell_products(study: Study) -> list[str]:
     shown: dict[str, None] = {}
     for i in study.interventions:
         detail = [
-            _labels(n).get(v, v)
+            labels(n).get(v, v)
             for n, v in (("tissue_source", i.tissue_source), ("donor", i.donor))
             if v
         ]
-        name = _labels("cell_type")[i.cell_type]
+        name = labels("cell_type")[i.cell_type]
         shown[text(f"{name} ({', '.join(detail)})" if detail else name)] = None
     return list(shown)
 
@@ -390,7 +250,7 @@ def main_result(study: Study) -> str:
     if chosen.comparison:
         head += f" ({chosen.comparison})"
     if chosen.value is not None and (chosen.ci or not chosen.statement):
-        measure = _labels("effect_measure").get(chosen.effect_measure or "", "")
+        measure = labels("effect_measure").get(chosen.effect_measure or "", "")
         return f"{text(head)}: {text(measure.lower())} {estimate(chosen)}"
     return f"{text(head)}: {text(chosen.statement)}"
 

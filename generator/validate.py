@@ -8,28 +8,17 @@ reports those), because a malformed record must never cause a traceback.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import jsonschema
 
 from generator.errors import Issue
 from generator.load import FieldPath, RawRecord, format_field
-
-SCHEMA_RESOURCE = "schema/study.schema.json"
-
-
-@cache
-def load_schema() -> dict[str, Any]:
-    """The record JSON Schema shipped with the package (parsed once)."""
-    text = resources.files("generator").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+from generator.schema import load_schema
 
 
 @cache
