@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    paths = Paths.from_root(Path(args.root), studies=args.studies, content=args.content)
+    paths = Paths.from_root(Path(args.root))
     try:
         return int(args.command(args, paths))
     except ValidationFailed as failed:
@@ -34,6 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except GeneratorError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -46,8 +50,6 @@ def _parser() -> argparse.ArgumentParser:
         description="Check study records and turn them into the evidence site.",
     )
     parser.add_argument("--root", default=".", help="project folder (default: current folder)")
-    parser.add_argument("--studies", help="records folder (default: ROOT/studies)")
-    parser.add_argument("--content", help="MkDocs docs folder (default: ROOT/content)")
     commands = parser.add_subparsers(dest="name", required=True, metavar="COMMAND")
     check = commands.add_parser(
         "check", help="validate every record; print FILE:LINE:COL: field: message per problem"
@@ -98,8 +100,9 @@ def _generate(args: argparse.Namespace, paths: Paths) -> GenerateReport:
 
 def _build(args: argparse.Namespace, paths: Paths) -> int:
     started = time.perf_counter()
-    report = _generate(args, paths)
     site_dir = (Path(args.site_dir) if args.site_dir else paths.root / "site").absolute()
+    _check_site_target(site_dir, paths)
+    report = _generate(args, paths)
     # Build beside the old site and swap it in only when complete: a failed or interrupted
     # build leaves the previous site as it was.
     site_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -119,6 +122,20 @@ def _build(args: argparse.Namespace, paths: Paths) -> int:
             shutil.rmtree(staging)
     print(f"site built in {site_dir} ({time.perf_counter() - started:.1f} s)")
     return 0
+
+
+def _check_site_target(site_dir: Path, paths: Paths) -> None:
+    """Refuse to replace a folder that holds project files or is not a previous build."""
+    target = site_dir.resolve()
+    for kept in (paths.root, paths.studies, paths.content, paths.glossary.parent):
+        kept = kept.resolve()
+        inside_inputs = kept != paths.root.resolve() and target.is_relative_to(kept)
+        if kept.is_relative_to(target) or inside_inputs:
+            raise BuildError(f"refusing to build into {site_dir}: it overlaps {kept}")
+    if target.is_dir() and any(target.iterdir()) and not (target / "sitemap.xml").is_file():
+        raise BuildError(
+            f"refusing to replace {site_dir}: it is not empty and does not look like a built site"
+        )
 
 
 def _serve(args: argparse.Namespace, paths: Paths) -> int:

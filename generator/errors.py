@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +19,12 @@ class Issue:
 
     def format(self, root: Path | None = None) -> str:
         """Render as `FILE:LINE:COL: FIELD.PATH: message` (path relative to root if possible)."""
-        shown = self.path
+        shown = str(self.path)
         if root is not None:
-            try:
-                shown = self.path.resolve().relative_to(root.resolve())
-            except ValueError:
-                shown = self.path
+            # No resolve(): a symlinked record is reported under its own name.
+            relative = os.path.relpath(self.path.absolute(), root.absolute())
+            if not relative.startswith(".."):
+                shown = relative
         field = self.field or "(record)"
         return f"{shown}:{self.line}:{self.column}: {field}: {self.message}"
 
@@ -46,3 +47,7 @@ class BuildError(GeneratorError):
 
 class RenderError(GeneratorError):
     """A template failed to render (a bug in the generator, not in a record)."""
+
+
+class WriteError(GeneratorError):
+    """A page cannot be written where it belongs."""

@@ -31,6 +31,13 @@ _Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]"
+)
+"""Control, bidi-override and non-characters: never needed in a record, and able to break
+parsers downstream (e.g. YAML front matter) or to disguise text."""
+MAX_NUMBER = 1e15
+"""Larger numbers are never a count or a dose; huge ones overflow formatting."""
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|(0|[1-9][0-9]*)(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 
@@ -74,15 +81,21 @@ class _YamlRefused(Exception):
 
 def load_records(studies_dir: Path) -> LoadResult:
     """Read every `*.yaml` file of a folder, in name order."""
+    if not studies_dir.is_dir():
+        return LoadResult([], [Issue(studies_dir, 1, 1, "", "records folder not found")])
     records: list[RawRecord] = []
     issues: list[Issue] = []
-    for path in sorted(studies_dir.glob("*.yaml")):
+    # Hidden files are editor locks and backups (e.g. Emacs's .#x.yaml), not records.
+    paths = sorted(p for p in studies_dir.glob("*.yaml") if not p.name.startswith("."))
+    if not paths:
+        issues.append(Issue(studies_dir, 1, 1, "", "no study records (*.yaml) in this folder"))
+    for path in paths:
         loaded = load_file(path)
         if isinstance(loaded, RawRecord):
             records.append(loaded)
         else:
             issues.append(loaded)
-    for path in sorted(studies_dir.glob("*.yml")):
+    for path in sorted(p for p in studies_dir.glob("*.yml") if not p.name.startswith(".")):
         issues.append(Issue(path, 1, 1, "", "study files must end in .yaml"))
     return LoadResult(records, issues)
 
@@ -107,8 +120,14 @@ def load_file(path: Path) -> RawRecord | Issue:
 
 def parse_text(path: Path, text: str) -> RawRecord | Issue:
     """Parse YAML text into a record, or say where and why it is refused."""
-    if "\x00" in text:
-        return Issue(path, 1, 1, "", "file contains NUL characters")
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        code = f"U+{ord(bad.group()):04X}"
+        return Issue(
+            path, line, column, "", f"control or invisible character {code} is not allowed"
+        )
     builder = _TreeBuilder()
     try:
         builder.consume(yaml.parse(text, Loader=_Parser))
@@ -120,7 +139,12 @@ def parse_text(path: Path, text: str) -> RawRecord | Issue:
         problem = exc.problem or exc.context or "malformed YAML"
         return Issue(path, line, column, "", f"YAML syntax error: {problem}")
     except yaml.YAMLError as exc:
-        return Issue(path, 1, 1, "", f"YAML error: {str(exc).splitlines()[0]}")
+        position = getattr(exc, "position", None)
+        line, column = (1, 1)
+        if isinstance(position, int):
+            line = text.count("\n", 0, position) + 1
+            column = position - (text.rfind("\n", 0, position) + 1) + 1
+        return Issue(path, line, column, "", f"YAML error: {str(exc).splitlines()[0]}")
     if not builder.documents:
         return Issue(path, 1, 1, "", "file is empty")
     return RawRecord(path, builder.documents[0], builder.positions, builder.key_positions)
@@ -207,11 +231,20 @@ class _TreeBuilder:
 
     def _scalar(self, event: yaml.ScalarEvent) -> None:
         self._check_tag(event)
+        bad = _FORBIDDEN.search(event.value)
+        if bad:  # written as an escape such as "\x7f", so the raw-text scan did not see it
+            code = f"U+{ord(bad.group()):04X}"
+            self._refuse(
+                event, self._where(), f"control or invisible character {code} is not allowed"
+            )
         top = self._stack[-1] if self._stack else None
         if isinstance(top, _Frame) and isinstance(top.container, dict) and top.key is None:
             self._key(top, event)
             return
         value = _resolve(event)
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if is_number and not abs(value) < MAX_NUMBER:  # `not <` also catches inf and nan
+            self._refuse(event, self._where(), f"number {event.value[:20]} is out of range")
         if top is None:
             self.documents.append(value)
             return
@@ -271,7 +304,7 @@ def _resolve(event: yaml.ScalarEvent) -> Any:
     if text in _FALSE:
         return False
     if _INT.fullmatch(text):
-        return int(text)
+        return int(text) if len(text) <= 20 else float("inf")  # Python refuses huge int strings
     if _FLOAT.fullmatch(text):
         return float(text)
     return text

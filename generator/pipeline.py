@@ -29,13 +29,12 @@ class Paths:
     abbreviations: Path
 
     @classmethod
-    def from_root(
-        cls, root: Path, *, studies: str | None = None, content: str | None = None
-    ) -> Paths:
+    def from_root(cls, root: Path) -> Paths:
+        """The standard layout; MkDocs reads `content/` (docs_dir in mkdocs.yml)."""
         return cls(
             root=root,
-            studies=Path(studies) if studies else root / "studies",
-            content=Path(content) if content else root / "content",
+            studies=root / "studies",
+            content=root / "content",
             glossary=root / "data" / "glossary.yaml",
             abbreviations=root / "includes" / "abbreviations.md",
         )

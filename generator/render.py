@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import re
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
@@ -54,10 +54,11 @@ def page_title(value: str) -> str:
 
     MkDocs themes print the page title in several places, some unescaped and some through
     `striptags` (which decodes entities), so the title must hold no `<`, `>` or `&` at all,
-    not even escaped; look-alike characters keep it readable. JSON quoting is valid YAML.
+    not even escaped; look-alike characters keep it readable. ASCII-only JSON quoting is
+    always valid YAML, so the front matter can never fail to parse and fall into the page.
     """
     flat = " ".join(value.split()).translate(_TITLE_SAFE)
-    return json.dumps(flat, ensure_ascii=False)
+    return json.dumps(flat, ensure_ascii=True)
 
 
 def paragraphs(value: str) -> str:
@@ -83,18 +84,19 @@ def link(label: str, url: str) -> str:
     return f"[{text(label)}]({safe})"
 
 
-def number(value: float | int | None) -> str:
-    """Format a number as reported: no float noise, large counts as powers of ten."""
+def number(value: float | None) -> str:
+    """Format a number as reported: no float noise, counts from a million up as powers of ten."""
     if value is None:
         return "—"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e4:
-        value = int(value)
-    if isinstance(value, int) or abs(value) < 1e4:
-        return str(value)  # shortest form that round-trips: 1.36 stays 1.36
-    exponent = math.floor(math.log10(abs(value)))
-    mantissa = value / 10**exponent
-    shown = f"{mantissa:.2f}".rstrip("0").rstrip(".")
-    return f"{shown} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if abs(exact) < 1_000_000:
+        shown = format(exact, "f")
+        return shown.rstrip("0").rstrip(".") if "." in shown else shown
+    sign, digits, exponent = exact.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    power = len(digits) - 1 + exponent
+    mantissa = str(digits[0]) + ("." + "".join(map(str, digits[1:])) if len(digits) > 1 else "")
+    return f"{'-' if sign else ''}{mantissa} × 10{str(power).translate(_SUPERSCRIPT)}"
 
 
 def dose(value: Dose | None) -> str:
@@ -294,9 +296,11 @@ def render_pages(site: Site) -> Pages:
     pages: Pages = {}
 
     def put(path: str, template: str, **context: Any) -> None:
+        if PurePosixPath(path) in pages:
+            raise RenderError(f"two pages would be written to {path}")
         try:
             body = env.get_template(template).render(site=site, **context)
-        except jinja2.TemplateError as exc:
+        except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
             # A template bug, not a record problem: say where, without a traceback.
             raise RenderError(f"template {template} failed for {path}: {exc}") from exc
         pages[PurePosixPath(path)] = body

@@ -76,6 +76,10 @@ def _explain(record: RawRecord, error: jsonschema.ValidationError) -> Iterator[I
     elif kind in ("enum", "oneOf") and _choices(schema, kind):
         allowed = ", ".join(_choices(schema, kind))
         yield _issue(record, where, f"{_show(instance)} is not allowed; use one of: {allowed}")
+    elif kind == "pattern" and error.validator_value == "\\S":
+        yield _issue(record, where, "must not be blank")
+    elif kind == "not":
+        yield _issue(record, where, f"{_show(instance)} is reserved; choose another")
     elif kind == "pattern":
         what = str(schema.get("description", "the expected format")).rstrip(".")
         yield _issue(record, where, f"{_show(instance)} does not match: {what}")

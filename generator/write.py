@@ -12,6 +12,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from generator.errors import WriteError
+
 OWNED_DIRS = ("studies", "conditions", "cell-types")
 OWNED_FILES = ("index.md", "glossary.md")
 
@@ -42,6 +44,7 @@ def write_pages(pages: dict[PurePosixPath, str], content_dir: Path) -> WriteRepo
     for rel in pages:
         if rel.is_absolute() or ".." in rel.parts or not _is_owned(rel):
             raise ValueError(f"refusing to write outside the generated area: {rel}")
+    _check_targets(pages, content_dir)
     written = unchanged = 0
     for rel, body in sorted(pages.items()):
         if write_if_changed(content_dir / rel, body):
@@ -86,6 +89,19 @@ def replace_dir(new: Path, target: Path) -> None:
     new.rename(target)
     if old.exists():
         shutil.rmtree(old)
+
+
+def _check_targets(pages: dict[PurePosixPath, str], content_dir: Path) -> None:
+    """Fail before writing anything if some page cannot be written (e.g. a folder is in the way)."""
+    for rel in pages:
+        target = content_dir / rel
+        if target.is_dir():
+            raise WriteError(f"{target}: a folder is in the way of a generated page")
+        for parent in target.parents:
+            if parent == content_dir.parent:
+                break
+            if parent.exists() and not parent.is_dir():
+                raise WriteError(f"{parent}: a file is in the way of the folder for {rel}")
 
 
 def _is_owned(rel: PurePosixPath) -> bool:

@@ -83,7 +83,7 @@ def test_failed_check_leaves_generated_pages_untouched(sample_project: Path) -> 
     result = run("generate", cwd=sample_project)
     assert result.returncode == 1
     assert result.stderr.startswith("studies/broken.yaml:3:1: (record): YAML syntax error")
-    assert {p: p.read_bytes() for p in content.rglob("*.md")} == before
+    assert {p: p.read_bytes() for p in content.rglob("*.md") if p.is_file()} == before
 
 
 def test_removing_a_record_removes_its_page(sample_project: Path) -> None:
@@ -109,3 +109,43 @@ def test_missing_glossary_is_a_clear_error(sample_project: Path) -> None:
     result = run("check", cwd=sample_project)
     assert result.returncode == 1
     assert "data/glossary.yaml:1:1: (record): cannot read file" in result.stderr
+
+
+def test_build_refuses_to_replace_project_files(sample_project: Path) -> None:
+    for target in (sample_project, sample_project / "studies"):
+        result = run("build", "--site-dir", str(target), cwd=sample_project)
+        assert result.returncode == 1
+        assert "refusing to build into" in result.stderr
+    assert (sample_project / "studies").is_dir()
+
+
+def test_build_refuses_a_folder_that_is_not_a_site(sample_project: Path, tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("precious")
+    result = run("build", "--site-dir", str(victim), cwd=sample_project)
+    assert result.returncode == 1
+    assert "does not look like a built site" in result.stderr
+    assert (victim / "keep.txt").read_text() == "precious"
+
+
+def test_folder_in_the_way_fails_before_writing_anything(sample_project: Path) -> None:
+    assert run("generate", cwd=sample_project).returncode == 0
+    content = sample_project / "content"
+    before = {p: p.read_bytes() for p in content.rglob("*.md")}
+    (sample_project / "studies" / "new-study.yaml").write_text(
+        yaml.safe_dump(minimal_record("new-study"), sort_keys=False)
+    )
+    (content / "studies" / "new-study.md").mkdir()
+    result = run("generate", cwd=sample_project)
+    assert result.returncode == 1
+    assert "a folder is in the way of a generated page" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert {p: p.read_bytes() for p in content.rglob("*.md") if p.is_file()} == before
+
+
+def test_symlinked_record_is_reported_under_its_own_name(sample_project: Path) -> None:
+    (sample_project / "studies" / "linked.yaml").symlink_to(sample_project / "nowhere.yaml")
+    result = run("check", cwd=sample_project)
+    assert result.returncode == 1
+    assert result.stderr.startswith("studies/linked.yaml:1:1: (record): cannot read file")

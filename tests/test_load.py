@@ -150,3 +150,47 @@ def test_load_records_reads_sorted_and_flags_yml(tmp_path: Path) -> None:
     result = load_records(tmp_path)
     assert [r.path.name for r in result.records] == ["a.yaml", "b.yaml"]
     assert [i.message for i in result.issues] == ["study files must end in .yaml"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ('title: "x\x7fy"\n', "U+007F"),
+        ('title: "x\\x7fy"\n', "U+007F"),
+        ("title: a\u202eb\n", "U+202E"),
+        ('title: "\\u2066"\n', "U+2066"),
+        ("title: a\x00b\n", "U+0000"),
+        ("title: a\x85b\n", "U+0085"),
+    ],
+)
+def test_control_and_invisible_characters_are_refused(text: str, code: str) -> None:
+    issue = refused(text)
+    assert issue.line == 1
+    assert issue.message == f"control or invisible character {code} is not allowed"
+
+
+def test_right_to_left_text_and_tabs_in_values_are_fine() -> None:
+    assert parsed('title: "שלום\\tעולם"\n').data == {"title": "שלום\tעולם"}
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e16", "99999999999999999999999999999", "1e15"])
+def test_numbers_out_of_range_are_refused(number: str) -> None:
+    issue = refused(f"enrolled: {number}\n")
+    assert (issue.line, issue.column, issue.field) == (1, 11, "enrolled")
+    assert issue.message.endswith("is out of range")
+
+
+def test_missing_or_empty_records_folder_is_an_error(tmp_path: Path) -> None:
+    missing = load_records(tmp_path / "nope")
+    assert [i.message for i in missing.issues] == ["records folder not found"]
+    (tmp_path / "empty").mkdir()
+    empty = load_records(tmp_path / "empty")
+    assert [i.message for i in empty.issues] == ["no study records (*.yaml) in this folder"]
+
+
+def test_hidden_files_are_not_records(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("id: a\n")
+    (tmp_path / ".#a.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    result = load_records(tmp_path)
+    assert [r.path.name for r in result.records] == ["a.yaml"]
+    assert result.issues == []

@@ -7,8 +7,10 @@ import json
 
 import markdown
 import pytest
+import yaml
 
 from generator.collate import collate_site
+from generator.errors import RenderError
 from generator.model import Dose, Reference, Result, build_study
 from generator.render import ama, dose, estimate, link, number, page_title, render_pages, text
 from tests.conftest import minimal_record
@@ -181,3 +183,33 @@ def test_page_title_cannot_carry_markup_even_escaped() -> None:
     assert json.loads(title) == '‹/title›‹script›alert("x")‹/script› ＆lt;b＆gt; ∖ x'
     for char in "<>&\\":
         assert char not in json.loads(title)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        'quote " and \\ backslash',
+        "colon: and # hash",
+        "---\ntitle: x",
+        "[x](javascript:y)",
+        "ünïcödé ≥ × –",
+        "'single'",
+        "{a: b}",
+        "- item",
+        "&amp; <b>",
+    ],
+)
+def test_page_title_is_always_valid_yaml_holding_the_same_text(value: str) -> None:
+    front_matter = yaml.safe_load(f"title: {page_title(value)}\n")
+    expected = " ".join(value.split()).translate(
+        str.maketrans({"<": "‹", ">": "›", "&": "＆", "\\": "∖"})
+    )
+    assert front_matter == {"title": expected}
+    assert page_title(value).isascii()
+
+
+def test_two_pages_for_one_path_is_an_error() -> None:
+    study = build_study(minimal_record("index"))  # the schema reserves `index`; render refuses too
+    with pytest.raises(RenderError, match=r"two pages would be written to studies/index\.md"):
+        render_pages(collate_site([study]))

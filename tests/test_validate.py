@@ -488,3 +488,33 @@ def test_only_one_main_result(tmp_path: Path, check: Callable[..., list[str]]) -
         f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'main: true', 'true', nth=2)}: "
         "results[1].main: only one result can be main; results[0] already is"
     ]
+
+
+def test_blank_text_is_refused(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    assert check(minimal_record(short_name="   ")) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'short_name:', chr(39))}: "
+        "short_name: must not be blank"
+    ]
+
+
+def test_reserved_id_index(check: Callable[..., list[str]]) -> None:
+    assert check(minimal_record("index")) == [
+        "studies/index.yaml:1:5: id: 'index' is reserved; choose another"
+    ]
+
+
+def test_registry_id_of_a_reference_has_a_registry_format(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    ref = {
+        "id": "reg",
+        "type": "registry-entry",
+        "title": "R",
+        "registry_id": "NCT0/../../redirect?u=evil.example",
+    }
+    lines = check(minimal_record(references=[REF, ref]))
+    assert len(lines) == 1
+    assert (
+        ": references[1].registry_id: 'NCT0/../../redirect?u=evil.example' does not match: "
+        in lines[0]
+    )
