@@ -182,7 +182,7 @@ def ama(ref: Reference) -> str:
             f"PMCID: {link(ref.pmcid, f'https://pmc.ncbi.nlm.nih.gov/articles/{ref.pmcid}/')}"
         )
     if ref.url and not ref.registry_id and not ref.doi and not ref.pmid:
-        parts.append(link(_host(ref.url), ref.url))
+        parts.append(link(host(ref.url), ref.url))
     if ref.accessed:
         parts.append(f"Accessed {text(ref.accessed)}.")
     parts.append(f"({label(ref.type, 'reference_type')})")
@@ -204,7 +204,8 @@ def _ama_locator(ref: Reference) -> list[str]:
     return [locator + "."]
 
 
-def _host(url: str) -> str:
+def host(url: str) -> str:
+    """The host name of an http(s) address, used as a short link label."""
     return url.split("/")[2]
 
 
@@ -285,6 +286,7 @@ def environment() -> jinja2.Environment:
         main_result=main_result,
         cell_products=cell_products,
         citation=citation,
+        host=host,
     )
     env.globals.update(POOLED_KINDS=POOLED_KINDS, link=link)
     return env

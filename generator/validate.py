@@ -110,30 +110,36 @@ def _choices(schema: dict[str, Any], kind: str) -> list[str]:
     return []
 
 
-_JSON_TYPES = {
-    dict: "mapping",
-    list: "list",
-    str: "text",
-    bool: "true/false",
-    int: "whole number",
-    float: "number",
-    type(None): "nothing (null)",
+_TYPE_NAMES = {
+    "object": "mapping",
+    "array": "list",
+    "string": "text",
+    "integer": "whole number",
+    "number": "number",
+    "boolean": "true or false",
+    "null": "nothing (null)",
 }
+"""JSON Schema type -> the word used in messages."""
+
+
+def _json_type(value: Any) -> str:
+    for name, kind in (
+        ("boolean", bool),
+        ("integer", int),
+        ("number", float),
+        ("string", str),
+        ("array", list),
+        ("object", dict),
+    ):
+        if isinstance(value, kind):
+            return name
+    return "null"
 
 
 def _type_message(expected: str | list[str], instance: Any) -> str:
-    names = {
-        "object": "mapping",
-        "array": "list",
-        "string": "text",
-        "integer": "whole number",
-        "number": "number",
-        "boolean": "true or false",
-        "null": "null",
-    }
     wanted = [expected] if isinstance(expected, str) else list(expected)
-    got = _JSON_TYPES.get(type(instance), type(instance).__name__)
-    message = f"expected {' or '.join(names.get(w, w) for w in wanted)}, got {got}"
+    got = _TYPE_NAMES[_json_type(instance)]
+    message = f"expected {' or '.join(_TYPE_NAMES.get(w, w) for w in wanted)}, got {got}"
     if "string" in wanted and isinstance(instance, (int, float, bool)):
         message += " (put the value in quotes)"
     return message
@@ -361,17 +367,13 @@ def _ids(records: list[RawRecord]) -> dict[str, RawRecord]:
 
 def check_unique_ids(records: list[RawRecord]) -> Iterator[Issue]:
     """No two records share an id."""
-    first: dict[str, RawRecord] = {}
+    first = _ids(records)
     for record in records:
         ident = _get(record.data, "id")
-        if not isinstance(ident, str):
-            continue
-        if ident in first:
+        if isinstance(ident, str) and first[ident] is not record:
             yield _issue(
                 record, ("id",), f"id {ident!r} is already used by {first[ident].path.name}"
             )
-        else:
-            first[ident] = record
 
 
 def check_related_resolve(records: list[RawRecord]) -> Iterator[Issue]:
