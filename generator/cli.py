@@ -92,7 +92,7 @@ def _check(args: argparse.Namespace, paths: Paths) -> int:
 def _generate(args: argparse.Namespace, paths: Paths) -> GenerateReport:
     report = generate_site(paths)
     print(
-        f"{report.records} record(s) -> {report.pages} page(s): "
+        f"{report.records} record(s) -> {report.files} file(s): "
         f"{report.written} written, {report.removed} removed, {report.unchanged} unchanged"
     )
     return report

@@ -210,6 +210,10 @@ class Study:
     def outcome(self, outcome_id: str) -> Outcome:
         return next(o for o in self.outcomes if o.id == outcome_id)
 
+    def arm_label(self, arm_id: str) -> str:
+        """Label of an arm of population.arms (validation guarantees it exists)."""
+        return next(a.label for a in self.arms if a.id == arm_id)
+
     def reference_number(self, ref_id: str) -> int:
         """1-based position of a reference in the numbered list."""
         return next(i for i, r in enumerate(self.references, 1) if r.id == ref_id)

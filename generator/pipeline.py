@@ -43,7 +43,7 @@ class Paths:
 @dataclass(frozen=True)
 class GenerateReport:
     records: int
-    pages: int
+    files: int
     written: int
     unchanged: int
     removed: int
@@ -100,7 +100,7 @@ def generate_site(paths: Paths) -> GenerateReport:
     wrote_abbr = write_if_changed(paths.abbreviations, abbreviations)
     return GenerateReport(
         records=len(site.studies),
-        pages=len(pages),
+        files=len(pages) + 1,  # + the abbreviation list
         written=report.written + int(wrote_abbr),
         unchanged=report.unchanged + int(not wrote_abbr),
         removed=report.removed,

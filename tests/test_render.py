@@ -159,7 +159,6 @@ def test_related_records_show_in_both_directions() -> None:
         "follow-up", short_name="Follow-up", related=[{"id": "phase-1", "relation": "follow-up-of"}]
     )
     pages = _site(phase1, follow)
-    assert "- Follow-up of: [Follow-up](phase-1.md)" not in pages["studies/follow-up.md"]
     assert "- Follow-up of: [Phase 1](phase-1.md)" in pages["studies/follow-up.md"]
     assert "- Followed up in: [Follow-up](follow-up.md)" in pages["studies/phase-1.md"]
 

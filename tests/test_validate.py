@@ -260,6 +260,12 @@ def test_result_needs_value_or_statement(tmp_path: Path, check: Callable[..., li
     ]
 
 
+def _with_result(**fields: Any) -> dict[str, Any]:
+    """A record with one mean-difference result on the gmfm outcome, fields replaced."""
+    result = {"outcome": "gmfm", "effect_measure": "mean-difference", "source": "paper", **fields}
+    return minimal_record(outcomes=[_outcome()], results=[result])
+
+
 def test_value_needs_effect_measure(tmp_path: Path, check: Callable[..., list[str]]) -> None:
     record = minimal_record(
         outcomes=[_outcome()], results=[{"outcome": "gmfm", "value": 1.5, "source": "paper"}]
@@ -270,36 +276,14 @@ def test_value_needs_effect_measure(tmp_path: Path, check: Callable[..., list[st
 
 
 def test_interval_must_be_ordered(tmp_path: Path, check: Callable[..., list[str]]) -> None:
-    record = minimal_record(
-        outcomes=[_outcome()],
-        results=[
-            {
-                "outcome": "gmfm",
-                "effect_measure": "mean-difference",
-                "value": 1.36,
-                "ci": [2.32, 0.41],
-                "source": "paper",
-            }
-        ],
-    )
+    record = _with_result(value=1.36, ci=[2.32, 0.41])
     assert check(record) == [
         f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- 2.32', '-')}: results[0].ci: interval [2.32, 0.41] is reversed"
     ]
 
 
 def test_estimate_must_lie_in_its_interval(tmp_path: Path, check: Callable[..., list[str]]) -> None:
-    record = minimal_record(
-        outcomes=[_outcome()],
-        results=[
-            {
-                "outcome": "gmfm",
-                "effect_measure": "mean-difference",
-                "value": 13.6,
-                "ci": [0.41, 2.32],
-                "source": "paper",
-            }
-        ],
-    )
+    record = _with_result(value=13.6, ci=[0.41, 2.32])
     assert check(record) == [
         f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'value: 13.6', '13.6')}: results[0].value: estimate 13.6 lies outside its "
         "interval [0.41, 2.32]"
