@@ -6,7 +6,8 @@ Vocabulary values stay as their schema codes here; labels are looked up when ren
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -75,6 +76,7 @@ class Outcome:
     domain: str | None = None
     instrument: str | None = None
     time_point: str | None = None
+    months: float | None = None
     primary: bool = False
     description: str | None = None
 
@@ -197,6 +199,9 @@ class Study:
     certainty: tuple[Certainty, ...] = ()
     risk_of_bias: RiskOfBias | None = None
     reviewed_by: str | None = None
+    added: str | None = None
+    # The validated record as loaded, for the dataset downloads (which keep the record shape).
+    record: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def cell_types(self) -> tuple[str, ...]:
@@ -276,6 +281,8 @@ def build_study(data: dict[str, Any]) -> Study:
         certainty=tuple(Certainty(**c) for c in data.get("certainty", ())),
         risk_of_bias=_risk_of_bias(rob) if rob else None,
         reviewed_by=data.get("reviewed_by"),
+        added=data.get("added"),
+        record=data,
     )
 
 

@@ -335,6 +335,14 @@ def check_dose_values(record: RawRecord) -> Iterator[Issue]:
             yield _issue(record, (*where, "low"), f"low {low} is greater than high {high}")
 
 
+def check_added_before_review(record: RawRecord) -> Iterator[Issue]:
+    """A record cannot have been added after it was last reviewed."""
+    added, reviewed = _get(record.data, "added"), _get(record.data, "last_reviewed")
+    # Both are ISO dates (the schema checks the pattern), so text order is date order.
+    if isinstance(added, str) and isinstance(reviewed, str) and added > reviewed:
+        yield _issue(record, ("added",), f"added {added} is after last_reviewed {reviewed}")
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -350,6 +358,7 @@ RECORD_RULES: tuple[RecordRule, ...] = (
     check_result_values,
     check_single_main_result,
     check_dose_values,
+    check_added_before_review,
 )
 
 

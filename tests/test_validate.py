@@ -307,6 +307,17 @@ def test_dose_needs_value_or_ordered_range(tmp_path: Path, check: Callable[..., 
     ]
 
 
+def test_added_is_not_after_last_review(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = minimal_record(added="2026-12-01", last_reviewed="2026-11-22")
+    found = check(record)
+    where = pos(tmp_path, "example-study", "added:", "'2026")
+    assert found == [
+        f"studies/example-study.yaml:{where}: added: "
+        "added 2026-12-01 is after last_reviewed 2026-11-22"
+    ]
+    assert check(minimal_record(added="2026-11-22", last_reviewed="2026-11-22")) == []
+
+
 # --- rules across records -----------------------------------------------------------------
 
 
