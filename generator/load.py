@@ -308,3 +308,28 @@ def _resolve(event: yaml.ScalarEvent) -> Any:
     if _FLOAT.fullmatch(text):
         return float(text)
     return text
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, whose `!ENV`/`!!python/name` tags are for MkDocs, not for us."""
+
+
+_ConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def load_site_url(config: Path) -> str | Issue:
+    """The `site_url` from mkdocs.yml: an http(s) address ending in '/'.
+
+    The feed and the structured data on study pages need absolute links, and mkdocs.yml is
+    the one place the address is set.
+    """
+    try:
+        data = yaml.load(config.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return Issue(config, line, col, "site_url", f"cannot read the site configuration: {exc}")
+    url = data.get("site_url") if isinstance(data, dict) else None
+    if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
+        return Issue(config, 1, 1, "site_url", "set site_url to the site's http(s) address")
+    return url if url.endswith("/") else url + "/"

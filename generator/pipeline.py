@@ -11,7 +11,7 @@ from pathlib import Path
 
 from generator.collate import Site, collate_site
 from generator.errors import Issue, ValidationFailed
-from generator.load import load_file, load_records
+from generator.load import load_file, load_records, load_site_url
 from generator.model import GlossaryTerm, Study, build_study
 from generator.render import render_abbreviations, render_pages
 from generator.validate import validate_glossary, validate_records
@@ -27,6 +27,7 @@ class Paths:
     content: Path
     glossary: Path
     abbreviations: Path
+    config: Path
 
     @classmethod
     def from_root(cls, root: Path) -> Paths:
@@ -37,6 +38,7 @@ class Paths:
             content=root / "content",
             glossary=root / "data" / "glossary.yaml",
             abbreviations=root / "includes" / "abbreviations.md",
+            config=root / "mkdocs.yml",
         )
 
 
@@ -86,9 +88,13 @@ def collate(paths: Paths) -> Site:
         glossary = load_glossary(paths.glossary)
     except ValidationFailed as failed:
         problems += failed.issues
+    site_url = load_site_url(paths.config)
+    if isinstance(site_url, Issue):
+        problems.append(site_url)
     if problems:
         raise ValidationFailed(problems)
-    return collate_site(studies, glossary)
+    assert isinstance(site_url, str)
+    return collate_site(studies, glossary, site_url=site_url)
 
 
 def generate_site(paths: Paths) -> GenerateReport:

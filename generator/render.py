@@ -21,10 +21,19 @@ from urllib.parse import quote
 
 import jinja2
 
-from generator.collate import POOLED_KINDS, Site
+from generator import export
+from generator.collate import (
+    HARM_KINDS,
+    NO_CELL_TYPE,
+    POOLED_KINDS,
+    MapCell,
+    ResultGroup,
+    Site,
+)
 from generator.errors import RenderError
-from generator.model import Dose, Reference, Result, Study
-from generator.schema import descriptions, labels
+from generator.forest import forest_svg
+from generator.model import Certainty, Dose, Reference, Result, RiskOfBias, Study
+from generator.schema import descriptions, labels, load_schema
 
 Pages = dict[PurePosixPath, str]
 
@@ -258,6 +267,112 @@ def main_result(study: Study) -> str:
     return f"{text(head)}: {text(chosen.statement)}"
 
 
+# --- badges, groups and map cells (our own markup around escaped text) --------------------
+
+
+def _badge(kind: str, code: str, shown: str) -> str:
+    # `code` is a schema vocabulary value (validated: lower-case letters and hyphens only).
+    return f'<span class="badge badge--{kind} badge--{code}">{shown}</span>'
+
+
+def grade_badge(value: Certainty | None) -> str:
+    """A GRADE rating as a badge, or 'Not assessed'."""
+    if value is None:
+        return _badge("grade", "none", "Not assessed")
+    return _badge("grade", value.rating, label(value.rating, "grade"))
+
+
+def grade_summary(study: Study) -> str:
+    """Key-facts line: one badge per distinct rating with its assessor, or 'Not assessed'."""
+    if not study.certainty:
+        return grade_badge(None)
+    shown = {
+        f"{grade_badge(c)} {text(study.outcome(c.outcome).name)} ({text(c.assessor)})": None
+        for c in study.certainty
+    }
+    return "; ".join(shown)
+
+
+def rob_badge(value: RiskOfBias | None) -> str:
+    """Overall risk of bias as a badge with its tool, or 'Not assessed'."""
+    if value is None:
+        return _badge("rob", "none", "Not assessed")
+    return judgement_badge(value.overall) + f" ({text(value.tool)}; {text(value.assessor)})"
+
+
+def judgement_badge(code: str) -> str:
+    return _badge("rob", code, label(code, "rob_judgement"))
+
+
+def group_heading(group: ResultGroup) -> str:
+    """'GMFM-66 · 12 months · Mean difference' for a group of comparable results."""
+    when = f"{number(group.months)} months" if group.months is not None else group.time_point
+    parts = [
+        text(group.instrument) if group.instrument else "No instrument named",
+        text(when) if when else "Time point not stated",
+        label(group.effect_measure, "effect_measure") if group.effect_measure else "No measure",
+    ]
+    return " · ".join(parts)
+
+
+def axis_label(group: ResultGroup) -> str:
+    """Forest-plot axis label (plain text; the SVG writer escapes it), with units when shared."""
+    units = set()
+    for row in group.plotted:
+        unit = row.result.unit or ""
+        if group.instrument and unit.startswith(group.instrument):
+            unit = unit[len(group.instrument) :]
+        units.add(unit.strip())
+    measure = labels("effect_measure")[group.effect_measure or ""]
+    unit = units.pop() if len(units) == 1 else ""
+    shown = f"{measure}, {group.instrument}" if group.instrument else measure
+    return f"{shown} ({unit})" if unit else shown
+
+
+def forest(group: ResultGroup, ident: str) -> str:
+    return forest_svg(group, ident, axis_label(group))
+
+
+def point(result: Result) -> str:
+    """Estimate with its unit, no interval."""
+    if result.value is None:
+        return "—"
+    return text(number(result.value) + (f" {result.unit}" if result.unit else ""))
+
+
+def interval(result: Result) -> str:
+    """The confidence interval as 'low to high' (with its level when it is not 95%)."""
+    if result.ci is None:
+        return "not reported"
+    level = "" if result.ci_level == 95 else f"{number(result.ci_level)}% CI "
+    return text(f"{level}{number(result.ci[0])} to {number(result.ci[1])}")
+
+
+def map_column(code: str, vocabulary_name: str) -> str:
+    if code == NO_CELL_TYPE:
+        return "No cell type recorded"
+    return label(code, vocabulary_name)
+
+
+def map_cell(cell: MapCell, prefix: str) -> str:
+    """Count, participants and links; visibly marked as a gap when empty."""
+    if not cell.studies:
+        return '<span class="map-gap">No studies</span>'
+    count = len(cell.studies)
+    head = f"**{count}** {'study' if count == 1 else 'studies'}"
+    if cell.participants:
+        head += f" · {cell.participants} participants"
+    links = ", ".join(f"[{text(s.short_name)}]({prefix}{s.id}.md)" for s in cell.studies)
+    return f"{head}<br>{links}"
+
+
+def vocabulary(name: str) -> list[str]:
+    return list(labels(name))
+
+
+NEWS_PAGE_ITEMS = 200
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The one Jinja environment: package templates, strict undefined, filters registered here."""
@@ -287,8 +402,27 @@ def environment() -> jinja2.Environment:
         cell_products=cell_products,
         citation=citation,
         host=host,
+        grade_badge=grade_badge,
+        grade_summary=grade_summary,
+        rob_badge=rob_badge,
+        judgement_badge=judgement_badge,
+        group_heading=group_heading,
+        forest=forest,
+        point=point,
+        interval=interval,
+        map_column=map_column,
+        map_cell=map_cell,
+        vocabulary=vocabulary,
     )
-    env.globals.update(POOLED_KINDS=POOLED_KINDS, link=link)
+    env.globals.update(
+        POOLED_KINDS=POOLED_KINDS,
+        HARM_KINDS=HARM_KINDS,
+        NEWS_PAGE_ITEMS=NEWS_PAGE_ITEMS,
+        NEWS_KIND_LABEL=export.NEWS_KIND_LABEL,
+        CSV_COLUMNS=export.CSV_COLUMNS,
+        link=link,
+        json_ld=export.json_ld,
+    )
     return env
 
 
@@ -320,7 +454,33 @@ def render_pages(site: Site) -> Pages:
         put(f"conditions/{condition}.md", "condition.md.j2", condition=condition, studies=studies)
     for cell_type, studies in site.by_cell_type.items():
         put(f"cell-types/{cell_type}.md", "cell-type.md.j2", cell_type=cell_type, studies=studies)
+    put("outcomes/index.md", "outcomes.md.j2")
+    for condition, domains in site.outcomes.items():
+        for domain, found in domains.items():
+            put(f"outcomes/{condition}/{domain}.md", "outcome-domain.md.j2", found=found)
+    put("evidence-map.md", "evidence-map.md.j2")
+    put("harms.md", "harms.md.j2")
+    put("bibliography.md", "bibliography.md.j2")
+    put("whats-new.md", "whats-new.md.j2")
+    put("downloads/index.md", "downloads.md.j2")
+    pages.update(render_downloads(site))
     return pages
+
+
+def render_downloads(site: Site) -> Pages:
+    """Data files copied into the site as they are: dataset, schema, feed, per-study citations."""
+    files: Pages = {
+        PurePosixPath("downloads/studies.json"): export.dataset_json(site),
+        PurePosixPath("downloads/studies.csv"): export.dataset_csv(site),
+        PurePosixPath("downloads/study.schema.json"): export.schema_json(load_schema()),
+        PurePosixPath("feed.xml"): export.atom_feed(site, site.news),
+    }
+    for study in site.studies:
+        base = f"downloads/cite/{study.id}"
+        files[PurePosixPath(base + ".bib")] = export.bibtex(study)
+        files[PurePosixPath(base + ".ris")] = export.ris(study)
+        files[PurePosixPath(base + ".json")] = export.csl_json(study)
+    return files
 
 
 def render_abbreviations(site: Site) -> str:

@@ -14,8 +14,16 @@ from pathlib import Path, PurePosixPath
 
 from generator.errors import WriteError
 
-OWNED_DIRS = ("studies", "conditions", "cell-types")
-OWNED_FILES = ("index.md", "glossary.md")
+OWNED_DIRS = ("studies", "conditions", "cell-types", "outcomes", "downloads")
+OWNED_FILES = (
+    "index.md",
+    "glossary.md",
+    "evidence-map.md",
+    "harms.md",
+    "bibliography.md",
+    "whats-new.md",
+    "feed.xml",
+)
 
 
 @dataclass(frozen=True)

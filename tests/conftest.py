@@ -12,6 +12,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+SITE_URL = "https://evidence-site.example.org/"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

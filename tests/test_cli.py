@@ -89,13 +89,17 @@ def test_failed_check_leaves_generated_pages_untouched(sample_project: Path) -> 
 def test_removing_a_record_removes_its_page(sample_project: Path) -> None:
     assert run("generate", cwd=sample_project).returncode == 0
     victim = next((sample_project / "studies").glob("mahidol*.yaml"))
-    page = sample_project / "content" / "studies" / f"{victim.stem}.md"
-    assert page.exists()
+    content = sample_project / "content"
+    own = [
+        content / "studies" / f"{victim.stem}.md",
+        *(content / "downloads" / "cite" / f"{victim.stem}.{ext}" for ext in ("bib", "ris", "json")),
+    ]
+    assert all(p.exists() for p in own)
     victim.unlink()
     result = run("generate", cwd=sample_project)
     assert result.returncode == 0, result.stderr
-    assert not page.exists()
-    assert "1 removed" in result.stdout
+    assert not any(p.exists() for p in own)
+    assert f"{len(own)} removed" in result.stdout
 
 
 def test_usage_errors_exit_2() -> None:

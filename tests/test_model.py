@@ -10,7 +10,7 @@ from generator.load import RawRecord, load_file
 from generator.model import build_study
 from generator.render import render_pages
 from generator.validate import load_schema, validate_records
-from tests.conftest import DATA, minimal_record
+from tests.conftest import DATA, SITE_URL, minimal_record
 
 EVERY_FIELD = DATA / "maximal" / "every-field.yaml"
 
@@ -61,19 +61,21 @@ def test_every_field_is_valid_builds_and_renders() -> None:
     assert study.results[0].main
     assert study.risk_of_bias is not None
     assert study.risk_of_bias.domains == (("Randomisation process", "low"),)
-    pages = render_pages(collate_site([study, build_study(companion.data)]))
+    pages = render_pages(collate_site([study, build_study(companion.data)], site_url=SITE_URL))
     page = pages[PurePosixPath("studies/every-field.md")]
     assert "- Follow-up of: [Example study](companion.md)" in page
     assert "RoB 2 (2019)" in page
     assert (
-        "| Gross motor function | Low | review authors (2020) [&#91;1&#93;](#references) |" in page
+        '| Gross motor function | <span class="badge badge--grade badge--low">Low</span> | '
+        "review authors (2020) [&#91;1&#93;](#references) |" in page
     )
 
 
 def test_ratings_are_shown_as_not_assessed_when_absent() -> None:
     data = dict(_every_field().data)
     del data["certainty"], data["risk_of_bias"], data["related"]
-    pages = render_pages(collate_site([build_study(data)]))
+    pages = render_pages(collate_site([build_study(data)], site_url=SITE_URL))
     page = pages[PurePosixPath("studies/every-field.md")]
-    assert "**GRADE certainty:** not assessed." in page
-    assert "**Risk of bias:** not assessed." in page
+    not_assessed = '<span class="badge badge--{} badge--none">Not assessed</span>'
+    assert f"**GRADE certainty:** {not_assessed.format('grade')}." in page
+    assert f"**Risk of bias:** {not_assessed.format('rob')}." in page
