@@ -14,12 +14,10 @@ from decimal import Decimal
 from html import escape
 
 from generator.collate import RATIO_MEASURES, ResultGroup, ResultRow
-from generator.schema import labels
 
-WIDTH = 760
-LABEL_W = 290  # study and comparison
-PLOT_X0, PLOT_X1 = 300, 560  # the axis
-VALUE_X = 572  # estimate and interval as text
+WIDTH = 800
+PLOT_X0, PLOT_X1 = 300, 620  # the axis; study and comparison labels sit to its left
+VALUE_X = 636  # estimate and interval as text
 ROW_H = 38  # two lines of label: the study, then the comparison
 TOP = 34  # room for the column headings
 AXIS_H = 58  # ticks, tick labels and axis label
@@ -105,8 +103,7 @@ def forest_svg(group: ResultGroup, ident: str, axis_label: str) -> str:
     lo, hi, ticks = axis(rows, log)
     height = TOP + ROW_H * len(rows) + AXIS_H
     biggest = max((r.result.n_analysed or 0 for r in rows), default=0)
-    measure = labels("effect_measure").get(group.effect_measure or "", "")
-    title = f"Forest plot: {measure}, {axis_label}"
+    title = f"Forest plot: {axis_label}"
     desc = "; ".join(f"{row_label(r)}: {interval_text(r)}" for r in rows)
     null_x = _x(1.0 if log else 0.0, lo, hi, log)
     parts = [

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 
+from generator.schema import labels
 from tests.conftest import ROOT, copy_project, minimal_record
 
 pytestmark = pytest.mark.slow
@@ -169,3 +172,48 @@ def test_home_page_counts_and_disclaimer(site: Path) -> None:
     records = len(list((ROOT / "studies").glob("*.yaml"))) + 1  # + the hostile record
     assert f"covers {records} studies" in home
     assert "Not medical advice" in home
+
+
+def test_cp_gross_motor_page_has_a_forest_plot_and_its_table(site: Path) -> None:
+    path = site / "outcomes" / "cerebral-palsy" / "gross-motor" / "index.html"
+    raw = path.read_text(encoding="utf-8")
+    svg = re.search(r"<svg [^>]*class=\"forest\".*?</svg>", raw)
+    assert svg, "no inline SVG forest plot"
+    root = ET.fromstring(svg.group(0))
+    assert root.get("role") == "img"
+    desc = root.findtext("{http://www.w3.org/2000/svg}desc") or ""
+    assert "ACCeNT-CP (Duke)" in desc
+    assert "Cord blood for CP, IPD meta-analysis (2025)" in desc
+    text = parse(path).article_text
+    assert "GMFM-66 · 12 months · Mean difference" in text
+    assert "0.31 to 2.52" in text  # the IPD 12-month interval, in the table beside the plot
+
+
+def test_evidence_map_shows_every_condition_and_cell_type(site: Path) -> None:
+    page = parse(site / "evidence-map" / "index.html")
+    text = page.article_text
+    for name in labels("condition").values():
+        assert name in text
+    for name in labels("cell_type").values():
+        assert name in text
+    assert "No studies" in text
+    links = {a.get("href") for t, a in page.tags if t == "a"}
+    assert "../studies/passion-phase-1/" in links
+
+
+def test_downloads_and_feed_are_in_the_site(site: Path) -> None:
+    for name in ("studies.json", "studies.csv", "study.schema.json"):
+        assert (site / "downloads" / name).stat().st_size > 0
+    feed = ET.parse(site / "feed.xml").getroot()
+    assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
+    for ext in ("bib", "ris", "json"):
+        assert (site / "downloads" / "cite" / f"passion-phase-1.{ext}").is_file()
+
+
+def test_study_pages_carry_json_ld_even_for_hostile_text(site: Path) -> None:
+    raw = (site / "studies" / "hostile-text" / "index.html").read_text(encoding="utf-8")
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', raw, re.S)
+    assert len(blocks) == 1
+    data = json.loads(blocks[0])
+    assert data["name"] == " ".join(EVIL.split())
+    assert data["url"].endswith("/studies/hostile-text/")
