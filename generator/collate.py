@@ -335,7 +335,7 @@ def collate_bibliography(studies: Iterable[Study]) -> tuple[BibEntry, ...]:
         for ref in study.references:
             key = _reference_key(ref)
             first.setdefault(key, ref)
-            if study not in citing[key]:
+            if not citing[key] or citing[key][-1] is not study:  # a study cites a source once
                 citing[key].append(study)
     entries = [BibEntry(first[k], tuple(citing[k])) for k in first]
     return tuple(sorted(entries, key=_bibliography_order))
