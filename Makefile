@@ -32,7 +32,7 @@ generate: $(STAMP) ## write the generated Markdown into content/
 	$(PY) -m generator generate
 
 clean: ## remove build output and generated pages
-	rm -rf site includes content/index.md content/glossary.md content/studies content/conditions content/cell-types
+	rm -rf site includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -1,4 +1,5 @@
-"""Command line: `python -m generator check | generate | build`.
+"""Command line: `python -m generator check | generate | build | serve | new | import-ctgov |
+import-ref | report`.
 
 The only module that prints or decides exit codes. Exit 0: success; 1: invalid records or a
 failed site build; 2: wrong usage (argparse).
@@ -7,6 +8,7 @@ failed site build; 2: wrong usage (argparse).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -14,12 +16,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
-from generator.errors import BuildError, GeneratorError, Issue, ValidationFailed
-from generator.pipeline import GenerateReport, Paths, collate, generate_site
+from generator.errors import BuildError, GeneratorError, ImportFailed, Issue, ValidationFailed
+from generator.importers import ctgov, refs
+from generator.load import load_records
+from generator.pipeline import GenerateReport, Paths, collate, generate_site, review
+from generator.report import without_errors
+from generator.scaffold import skeleton, valid_record_id
 from generator.write import replace_dir
+
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+"""Registry records with posted results run to a few megabytes; this is far beyond any."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="validate every record; print FILE:LINE:COL: field: message per problem"
     )
+    _add_today(check)
     check.set_defaults(command=_check)
     generate = commands.add_parser(
         "generate", help="check, then write the Markdown pages into the content folder"
@@ -69,13 +80,88 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on")
     serve.set_defaults(command=_serve)
+    new = commands.add_parser("new", help="write a commented skeleton record studies/ID.yaml")
+    new.add_argument("id", help="record id: lower-case words joined by hyphens, e.g. sun-2017")
+    new.set_defaults(command=_new)
+    ctgov_cmd = commands.add_parser(
+        "import-ctgov",
+        help="draft a record from a ClinicalTrials.gov API v2 study (JSON); on a second import, "
+        "report what the registry changed",
+    )
+    ctgov_cmd.add_argument("file", help="the study as downloaded from /api/v2/studies/NCT...")
+    ctgov_cmd.add_argument("--id", help="record id (default: the NCT number in lower case)")
+    ctgov_cmd.add_argument(
+        "--stdout", action="store_true", help="print the draft instead of writing it"
+    )
+    ctgov_cmd.set_defaults(command=_import_ctgov)
+    ref_cmd = commands.add_parser(
+        "import-ref",
+        help="print reference entries from PubMed XML (efetch) or CSL-JSON / Crossref JSON",
+    )
+    ref_cmd.add_argument("file", help="the downloaded PubMed XML or JSON file")
+    ref_cmd.set_defaults(command=_import_ref)
+    report = commands.add_parser(
+        "report", help="curation to-do list: fields to fill in, stale reviews, duplicates"
+    )
+    _add_today(report)
+    report.set_defaults(command=_report)
     return parser
+
+
+def _add_today(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="date to judge warnings against, YYYY-MM-DD (default: today)",
+    )
 
 
 def _print_issues(issues: list[Issue], root: Path) -> None:
     for issue in issues:
         print(issue.format(root), file=sys.stderr)
     print(f"{len(issues)} problem(s) found", file=sys.stderr)
+    _annotate("error", issues, root)
+
+
+def _print_warnings(warnings: list[Issue], root: Path) -> None:
+    for warning in warnings:
+        shown = warning.format(root)
+        head, message = shown.split(": ", 1)[0], shown.split(": ", 2)
+        print(f"{head}: {message[1]}: warning: {message[2]}", file=sys.stderr)
+    if warnings:
+        print(f"{len(warnings)} warning(s) (these do not fail the check)", file=sys.stderr)
+    _annotate("warning", warnings, root)
+
+
+def _annotate(kind: str, issues: list[Issue], root: Path) -> None:
+    """On GitHub Actions, repeat issues as workflow commands so they show on the changed lines."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    for issue in issues:
+        print(annotation(kind, issue, root))
+    sys.stdout.flush()
+
+
+def annotation(kind: str, issue: Issue, root: Path) -> str:
+    """A `::error file=F,line=L,col=C,title=T::message` workflow command, escaped."""
+    shown = issue.format(root).split(":", 1)[0]
+    properties = {
+        "file": shown,
+        "line": str(issue.line),
+        "col": str(issue.column),
+        "title": issue.field or "(record)",
+    }
+    listed = ",".join(f"{k}={_escape(v, property=True)}" for k, v in properties.items())
+    return f"::{kind} {listed}::{_escape(issue.message)}"
+
+
+def _escape(value: str, *, property: bool = False) -> str:
+    # GitHub's workflow-command escaping: % first, then line breaks; in properties also , and :
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
 
 
 def _generate_command(args: argparse.Namespace, paths: Paths) -> int:
@@ -84,8 +170,156 @@ def _generate_command(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _check(args: argparse.Namespace, paths: Paths) -> int:
-    site = collate(paths)
+    _, warnings = review(paths, args.today or date.today())
+    try:
+        site = collate(paths)
+    except ValidationFailed as failed:
+        _print_issues(failed.issues, paths.root)
+        _print_warnings(without_errors(warnings, failed.issues), paths.root)
+        return 1
     print(f"{len(site.studies)} record(s) and {len(site.glossary)} glossary term(s) OK")
+    _print_warnings(warnings, paths.root)
+    return 0
+
+
+def _report(args: argparse.Namespace, paths: Paths) -> int:
+    if not paths.studies.is_dir():
+        raise GeneratorError(f"{paths.studies}: records folder not found")
+    to_fill, warnings = review(paths, args.today or date.today())
+    items = sorted(to_fill + warnings)
+    for item in items:
+        print(item.format(paths.root))
+    records = len({item.path for item in items})
+    print(f"curation to-do: {len(items)} item(s) in {records} file(s)")
+    return 0
+
+
+def _new(args: argparse.Namespace, paths: Paths) -> int:
+    if not valid_record_id(args.id):
+        raise GeneratorError(
+            f"{args.id!r} is not a record id: use lower-case letters, digits and hyphens "
+            "(at most 80 characters; 'index' is reserved)"
+        )
+    target = paths.studies / f"{args.id}.yaml"
+    _create(target, skeleton(args.id))
+    shown = os.path.relpath(target, paths.root)
+    print(f"wrote {shown}. Next:")
+    print(f"  1. replace every value marked TODO in {shown} (`python -m generator check`")
+    print("     lists them); add optional sections as the comments describe")
+    print("  2. add references with `python -m generator import-ref FILE`")
+    print("  3. run `make site`, look at the study's page, and open a pull request")
+    return 0
+
+
+def _create(target: Path, text: str) -> None:
+    """Write a new file; never replace an existing one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with target.open("x", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+    except FileExistsError:
+        raise GeneratorError(f"{target} already exists; choose another id") from None
+
+
+def _read_source(path: Path) -> str:
+    """The text of a file to import, or a FILE:LINE:COL problem."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise _source_problem(path, f"file is {size} bytes; the limit is {MAX_SOURCE_BYTES}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _source_problem(path, f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise _source_problem(path, "file is not valid UTF-8 text", line) from None
+
+
+def _source_problem(path: Path, message: str, line: int = 1, column: int = 1) -> ValidationFailed:
+    return ValidationFailed([Issue(path, line, column, "", message)])
+
+
+def _read_json(path: Path) -> Any:
+    text = _read_source(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _source_problem(path, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise _source_problem(path, "JSON nested too deeply") from None
+
+
+def _import_ctgov(args: argparse.Namespace, paths: Paths) -> int:
+    source = Path(args.file)
+    study = _read_json(source)
+    try:
+        nct = ctgov.registration_id(study)
+    except ImportFailed as exc:
+        raise _source_problem(source, str(exc), exc.line, exc.column) from None
+    existing = _records_with_registration(paths, nct)
+    if existing:
+        return _report_changes(existing, study, nct, paths)
+    record_id = args.id or nct.lower()
+    if not valid_record_id(record_id):
+        raise GeneratorError(f"{record_id!r} is not a record id")
+    text = ctgov.draft_text(study, record_id)
+    to_fill = text.count('"TODO:')
+    if args.stdout:
+        sys.stdout.write(text)
+        return 0
+    target = paths.studies / f"{record_id}.yaml"
+    _create(target, text)
+    shown = os.path.relpath(target, paths.root)
+    print(f"wrote {shown} from {nct}: {to_fill} value(s) marked TODO to fill in.")
+    print("Next: `python -m generator check` lists them; delete entries that do not apply")
+    print("(e.g. interventions that are not cell products), then run `make site`.")
+    return 0
+
+
+def _records_with_registration(paths: Paths, nct: str) -> list[Any]:
+    loaded = load_records(paths.studies) if paths.studies.is_dir() else None
+    found = []
+    for record in loaded.records if loaded else []:
+        registrations = record.data.get("registrations") if isinstance(record.data, dict) else None
+        if isinstance(registrations, list) and any(
+            isinstance(r, dict) and r.get("id") == nct for r in registrations
+        ):
+            found.append(record)
+    return found
+
+
+def _report_changes(records: list[Any], study: Any, nct: str, paths: Paths) -> int:
+    """A second import: say what the registry now says differently; change nothing."""
+    for record in records:
+        changes = ctgov.registry_changes(record.data, study)
+        for change in changes:
+            line, column = record.locate(change.field)
+            print(
+                Issue(record.path, line, column, ".".join(change.field), change.message).format(
+                    paths.root
+                )
+            )
+        shown = os.path.relpath(record.path, paths.root)
+        summary = f"{len(changes)} change(s)" if changes else "no changes"
+        print(
+            f"{shown} already holds {nct}: {summary} in status, dates and enrolment; "
+            "the record was not changed (edit it by hand, then update last_reviewed)"
+        )
+    return 0
+
+
+def _import_ref(args: argparse.Namespace, paths: Paths) -> int:
+    source = Path(args.file)
+    text = _read_source(source)
+    try:
+        references = refs.read_references(text)
+    except ImportFailed as exc:
+        raise _source_problem(source, str(exc), exc.line, exc.column) from None
+    except json.JSONDecodeError as exc:
+        raise _source_problem(source, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    sys.stdout.write(refs.snippet(references))
     return 0
 
 

@@ -51,3 +51,11 @@ class RenderError(GeneratorError):
 
 class WriteError(GeneratorError):
     """A page cannot be written where it belongs."""
+
+
+class ImportFailed(GeneratorError):
+    """An import source cannot be read as the format the importer expects."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column

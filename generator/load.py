@@ -31,7 +31,7 @@ _Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
-_FORBIDDEN = re.compile(
+FORBIDDEN_CHARACTERS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]"
 )
 """Control, bidi-override and non-characters: never needed in a record, and able to break
@@ -120,7 +120,7 @@ def load_file(path: Path) -> RawRecord | Issue:
 
 def parse_text(path: Path, text: str) -> RawRecord | Issue:
     """Parse YAML text into a record, or say where and why it is refused."""
-    bad = _FORBIDDEN.search(text)
+    bad = FORBIDDEN_CHARACTERS.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
@@ -231,7 +231,7 @@ class _TreeBuilder:
 
     def _scalar(self, event: yaml.ScalarEvent) -> None:
         self._check_tag(event)
-        bad = _FORBIDDEN.search(event.value)
+        bad = FORBIDDEN_CHARACTERS.search(event.value)
         if bad:  # written as an escape such as "\x7f", so the raw-text scan did not see it
             code = f"U+{ord(bad.group()):04X}"
             self._refuse(

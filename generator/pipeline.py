@@ -7,6 +7,7 @@ record has passed validation, so a bad record never leaves a half-generated site
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from generator.collate import Site, collate_site
@@ -14,7 +15,8 @@ from generator.errors import Issue, ValidationFailed
 from generator.load import load_file, load_records, load_site_url
 from generator.model import GlossaryTerm, Study, build_study
 from generator.render import render_abbreviations, render_pages
-from generator.validate import validate_glossary, validate_records
+from generator.report import curation_warnings
+from generator.validate import check_placeholders, validate_glossary, validate_records
 from generator.write import write_if_changed, write_pages
 
 
@@ -59,6 +61,13 @@ def check_records(paths: Paths) -> list[Study]:
     if issues:
         raise ValidationFailed(issues)
     return [build_study(record.data) for record in loaded.records]
+
+
+def review(paths: Paths, today: date) -> tuple[list[Issue], list[Issue]]:
+    """The curation to-do list, also for invalid records: (fields to fill in, warnings)."""
+    loaded = load_records(paths.studies)
+    marked = [issue for record in loaded.records for issue in check_placeholders(record)]
+    return loaded.issues + marked, curation_warnings(loaded.records, today)
 
 
 def load_glossary(path: Path) -> tuple[GlossaryTerm, ...]:

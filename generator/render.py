@@ -33,7 +33,7 @@ from generator.collate import (
 from generator.errors import RenderError
 from generator.forest import forest_svg
 from generator.model import Certainty, Dose, Reference, Result, RiskOfBias, Study
-from generator.schema import descriptions, labels, load_schema
+from generator.schema import descriptions, field_docs, labels, load_schema
 
 Pages = dict[PurePosixPath, str]
 
@@ -446,6 +446,7 @@ def render_pages(site: Site) -> Pages:
     put("conditions/index.md", "conditions.md.j2")
     put("cell-types/index.md", "cell-types.md.j2")
     put("glossary.md", "glossary.md.j2")
+    put("record-format.md", "record-format.md.j2", fields=field_docs())
     for study in site.studies:
         put(
             f"studies/{study.id}.md", "study.md.j2", study=study, links=site.links.get(study.id, ())

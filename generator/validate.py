@@ -22,7 +22,7 @@ from generator.schema import load_schema
 
 
 @cache
-def _validator() -> jsonschema.protocols.Validator:
+def schema_validator() -> jsonschema.protocols.Validator:
     schema = load_schema()
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
@@ -30,11 +30,20 @@ def _validator() -> jsonschema.protocols.Validator:
 
 
 def validate_records(records: list[RawRecord]) -> list[Issue]:
-    """Run every per-record and cross-record rule; return all issues, sorted."""
+    """Run every per-record and cross-record rule; return all issues, sorted.
+
+    A field marked as a placeholder is reported once, as a field to fill in; other rules'
+    complaints about it (wrong type, unknown vocabulary value, ...) would only be noise.
+    """
     issues: list[Issue] = []
     for record in records:
+        marked = {format_field(where) for where, _ in placeholders(record.data)}
         for rule in RECORD_RULES:
-            issues.extend(rule(record))
+            issues.extend(
+                issue
+                for issue in rule(record)
+                if rule is check_placeholders or not _within(issue.field, marked)
+            )
     for cross_rule in CROSS_RULES:
         issues.extend(cross_rule(records))
     return sorted(set(issues))
@@ -45,12 +54,54 @@ def _issue(record: RawRecord, where: FieldPath, message: str, *, key: bool = Fal
     return Issue(record.path, line, column, format_field(where), message)
 
 
+def _within(field: str, marked: set[str]) -> bool:
+    """True when a field path is one of the marked paths or lies inside one."""
+    if not marked:
+        return False
+    if field in marked:
+        return True
+    return any(c in ".[" and field[:i] in marked for i, c in enumerate(field))
+
+
+# --- placeholders --------------------------------------------------------------------------
+
+PLACEHOLDER = "TODO:"
+"""Prefix of a value still to be filled in, as written by `new` and the importers."""
+TO_FILL_IN = "to fill in"
+"""Start of the message for a placeholder."""
+
+
+def is_placeholder(value: Any) -> bool:
+    """True for a value that still has to be filled in."""
+    return isinstance(value, str) and value.startswith(PLACEHOLDER)
+
+
+def placeholders(data: Any, where: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    """Every (path, text) of a placeholder in record data."""
+    if isinstance(data, str):
+        if is_placeholder(data):
+            yield where, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from placeholders(value, (*where, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from placeholders(value, (*where, index))
+
+
+def check_placeholders(record: RawRecord) -> Iterator[Issue]:
+    """No value is still marked `TODO:` (a field a draft left for a person to fill in)."""
+    for where, value in placeholders(record.data):
+        hint = value[len(PLACEHOLDER) :].strip() or "replace this placeholder"
+        yield _issue(record, where, f"{TO_FILL_IN}: {hint}")
+
+
 # --- schema -------------------------------------------------------------------------------
 
 
 def check_schema(record: RawRecord) -> Iterator[Issue]:
     """The record matches the JSON Schema (types, required and unknown fields, formats)."""
-    for error in _validator().iter_errors(record.data):
+    for error in schema_validator().iter_errors(record.data):
         yield from _explain(record, error)
 
 
@@ -349,6 +400,7 @@ def _is_number(value: Any) -> bool:
 
 RecordRule = Callable[[RawRecord], Iterator[Issue]]
 RECORD_RULES: tuple[RecordRule, ...] = (
+    check_placeholders,
     check_schema,
     check_id_matches_file,
     check_unique_local_ids,

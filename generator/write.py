@@ -23,6 +23,7 @@ OWNED_FILES = (
     "bibliography.md",
     "whats-new.md",
     "feed.xml",
+    "record-format.md",
 )
 
 

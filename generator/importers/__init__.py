@@ -1,0 +1,1 @@
+"""Importers: data from registries and bibliographic databases -> draft record text."""

@@ -1,0 +1,165 @@
+"""Curation warnings (shown, never failing), the report command and GitHub annotations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.cli import annotation
+from generator.errors import Issue
+from generator.load import RawRecord, parse_text
+from generator.report import curation_warnings, months_before, period_end
+from tests.conftest import ROOT, minimal_record
+
+TODAY = date(2026, 11, 22)
+
+
+def raw(record: dict[str, Any]) -> RawRecord:
+    loaded = parse_text(Path(f"{record['id']}.yaml"), yaml.safe_dump(record, sort_keys=False))
+    assert isinstance(loaded, RawRecord)
+    return loaded
+
+
+def messages(*records: dict[str, Any], today: date = TODAY) -> list[str]:
+    return [
+        f"{w.path.name}: {w.field}: {w.message}"
+        for w in curation_warnings([raw(r) for r in records], today)
+    ]
+
+
+def test_review_older_than_twelve_months_is_flagged_from_the_day_after() -> None:
+    assert messages(minimal_record(last_reviewed="2025-11-22")) == []
+    assert messages(minimal_record(last_reviewed="2025-11-21")) == [
+        "example-study.yaml: last_reviewed: last reviewed 2025-11-21, more than 12 months ago; "
+        "check the record against its sources and update last_reviewed"
+    ]
+    assert months_before(date(2024, 2, 29), 12) == date(2023, 2, 28)
+
+
+def test_recruiting_after_completion_uses_the_end_of_a_partial_date() -> None:
+    record = minimal_record(status="recruiting", dates={"completion": "2026-11"})
+    assert messages(record) == []
+    assert messages(record, today=date(2026, 12, 1)) == [
+        "example-study.yaml: status: status is 'recruiting' but the completion date 2026-11 "
+        "has passed; check the registry for the current status"
+    ]
+    assert period_end("2024-02") == date(2024, 2, 29)
+    assert period_end("2024-02-30") is None
+    completed = minimal_record(status="completed", dates={"completion": "2020"})
+    assert messages(completed) == []
+
+
+def test_duplicate_candidates_unless_related() -> None:
+    first = minimal_record(
+        "first-record",
+        title="Cord Blood for CP: a Trial",
+        references=[{"id": "paper", "type": "article", "title": "x", "year": 2020}],
+    )
+    second = minimal_record(
+        "second-record",
+        title="Cord blood for CP - a trial.",
+        references=[{"id": "paper", "type": "article", "title": "y", "year": 2020}],
+    )
+    other_year = minimal_record(
+        "third-record",
+        title="Cord blood for CP: a trial",
+        references=[{"id": "paper", "type": "article", "title": "z", "year": 2021}],
+    )
+    assert messages(first, second, other_year) == [
+        "second-record.yaml: title: possible duplicate of first-record.yaml (same title and "
+        "year (2020)); merge the records or relate them with `related`"
+    ]
+    related = {**second, "related": [{"id": "first-record", "relation": "follow-up-of"}]}
+    assert messages(first, related) == []
+
+
+def test_warnings_tolerate_any_shape() -> None:
+    odd = parse_text(Path("odd.yaml"), "id: [1]\nstatus: recruiting\ndates: 5\ntitle: {a: b}\n")
+    assert isinstance(odd, RawRecord)
+    assert curation_warnings([odd, odd], TODAY) == []
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "--root", str(cwd), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+
+
+def test_check_shows_warnings_but_passes(sample_project: Path) -> None:
+    result = run("check", "--today", "2030-01-01", cwd=sample_project)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "5 warning(s) (these do not fail the check)"
+    assert lines[0].startswith("studies/cord-blood-cp-ipd-meta-analysis.yaml:")
+    assert ": last_reviewed: warning: last reviewed " in lines[0]
+
+
+def test_a_shared_registration_is_reported_once_as_an_error(sample_project: Path) -> None:
+    twin = minimal_record(
+        "twin", registrations=[{"registry": "clinicaltrials.gov", "id": "NCT03356821"}]
+    )
+    (sample_project / "studies" / "twin.yaml").write_text(yaml.safe_dump(twin))
+    result = run("check", "--today", "2026-01-01", cwd=sample_project)
+    assert result.returncode == 1
+    assert result.stderr.count("NCT03356821") == 1
+    assert "warning" not in result.stderr
+
+
+def test_report_lists_fields_to_fill_in_and_warnings(sample_project: Path) -> None:
+    assert run("new", "draft-study", cwd=sample_project).returncode == 0
+    result = run("report", "--today", "2030-01-01", cwd=sample_project)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "curation to-do: 14 item(s) in 6 file(s)"
+    assert sum(": to fill in: " in line for line in lines) == 9
+    assert sum("more than 12 months ago" in line for line in lines) == 5
+    assert run("report", cwd=sample_project / "nowhere").returncode == 1
+
+
+def test_annotations_on_github_actions(sample_project: Path) -> None:
+    (sample_project / "studies" / "bad.yaml").write_text(
+        yaml.safe_dump(minimal_record("bad", status="ongoing"))
+    )
+    env = {"GITHUB_ACTIONS": "true", "PATH": "/usr/bin:/bin"}
+    result = run("check", "--today", "2030-01-01", cwd=sample_project, env=env)
+    assert result.returncode == 1
+    out = result.stdout.splitlines()
+    assert out[0] == (
+        "::error file=studies/bad.yaml,line=12,col=9,title=status::'ongoing' is not allowed; use "
+        "one of: not-yet-recruiting, recruiting, active-not-recruiting, completed, terminated, "
+        "withdrawn, available, no-longer-available, unknown"
+    )
+    assert sum(line.startswith("::warning file=studies/") for line in out) == 6
+    plain = run("check", cwd=sample_project)
+    assert "::error" not in plain.stdout + plain.stderr
+
+
+@pytest.mark.parametrize(
+    ("field", "message", "expected"),
+    [
+        ("a.b", "plain", "::error file=x.yaml,line=3,col=4,title=a.b::plain"),
+        (
+            "x,y:z",
+            "100% sure\r\nnext: line",
+            "::error file=x.yaml,line=3,col=4,title=x%2Cy%3Az::100%25 sure%0D%0Anext: line",
+        ),
+        ("", "m", "::error file=x.yaml,line=3,col=4,title=(record)::m"),
+    ],
+)
+def test_annotation_escaping(field: str, message: str, expected: str) -> None:
+    issue = Issue(Path("/r/x.yaml"), 3, 4, field, message)
+    assert annotation("error", issue, Path("/r")) == expected
