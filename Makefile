@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test lint golden serve check generate clean
+.PHONY: site test lint golden serve check generate report clean
 
 site: $(STAMP) ## check the records, generate the pages and build site/ (strict)
 	$(PY) -m generator build
@@ -15,9 +15,10 @@ site: $(STAMP) ## check the records, generate the pages and build site/ (strict)
 test: $(STAMP) lint ## lint, type-check and run the test suite
 	$(PY) -m pytest
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and yamllint
 	$(PY) -m ruff check generator tests
 	$(PY) -m mypy
+	$(PY) -m yamllint --strict .
 
 golden: $(STAMP) ## rewrite the golden pages after an intended change; review the diff
 	$(PY) -m pytest tests/test_golden.py --update-golden
@@ -27,6 +28,9 @@ serve: $(STAMP) ## preview on http://127.0.0.1:8000, regenerating when a record 
 
 check: $(STAMP) ## validate the records only
 	$(PY) -m generator check
+
+report: $(STAMP) ## curation to-do list: fields to fill in, old reviews, possible duplicates
+	$(PY) -m generator report
 
 generate: $(STAMP) ## write the generated Markdown into content/
 	$(PY) -m generator generate

@@ -86,7 +86,8 @@ def test_comments_cannot_break_out_whatever_they_contain() -> None:
     text = emit(data, header=evil)
     assert load(text) == {"a": "value", "b": [1]}
     assert all(line.lstrip().startswith("#") for line in comment(evil))
-    assert "\x07" not in text and "\u202e" not in text
+    assert "\x07" not in text
+    assert "\u202e" not in text
 
 
 def test_emitted_structure_matches_plain_data() -> None:

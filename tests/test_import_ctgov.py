@@ -71,9 +71,7 @@ def test_real_record_maps_registry_facts() -> None:
     assert record["countries"] == ["Guam", "United States"]
     assert record["sponsor"] == "National Cancer Institute (NCI)"
     assert record["design"]["allocation"] == "randomised"
-    assert [a["label"] for a in record["population"]["arms"]][0] == (
-        "Arm A (platinum doublet, observation)"
-    )
+    assert record["population"]["arms"][0]["label"] == ("Arm A (platinum doublet, observation)")
     assert record["outcomes"][0]["primary"] is True
     assert record["references"][1]["pmid"] == "33878954"
     # Never guessed: the vocabulary fields are left for a person.
@@ -114,6 +112,7 @@ def test_posted_results_are_imported_with_their_numbers() -> None:
         "source": "registry",
     }
     assert results[1]["ci"] == [0.2, 2.8]
+    assert results[1]["unit"] == "score on a scale"
     assert results[1]["p"] == "0.04"
     assert results[1]["comparison"] == "Cord blood vs Placebo"
     # An estimate outside its own interval is not silently kept: a person checks it.
@@ -216,10 +215,11 @@ def test_second_import_reports_changes_and_keeps_curated_fields(tmp_path: Path) 
     assert lines[0].startswith("studies/nct99999901.yaml:9:9: status: registry now says")
     assert "'terminated' (record: 'completed')" in lines[0]
     assert any(
-        "dates.completion: registry now gives '2022-02' (record: '2021-12-31')" in l for l in lines
+        "dates.completion: registry now gives '2022-02' (record: '2021-12-31')" in line
+        for line in lines
     )
     assert any(
-        "population.enrolled: registry now gives 38 (actual) (record: 40)" in l for l in lines
+        "population.enrolled: registry now gives 38 (actual) (record: 40)" in line for line in lines
     )
     assert "3 change(s)" in lines[-1]
     assert path.read_text(encoding="utf-8") == curated

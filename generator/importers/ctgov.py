@@ -645,6 +645,9 @@ def _analyses(
             result["comparison"] = " vs ".join(str(n) for n in names)
         result["effect_measure"] = effect
         result["value"] = value
+        unit = _text(measure.get("unitOfMeasure"))
+        if unit and effect == "mean-difference":  # a difference of means keeps their unit
+            result["unit"] = unit
         low, high = _number(analysis.get("ciLowerLimit")), _number(analysis.get("ciUpperLimit"))
         if low is not None and high is not None and analysis.get("ciNumSides") != "ONE_SIDED":
             result["ci"] = [low, high]

@@ -1,0 +1,139 @@
+"""Project files for contributors and CI: workflows, issue form, templates, pre-commit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yamllint import linter
+from yamllint.config import YamlLintConfig
+
+from generator.importers.ctgov import draft_text
+from generator.scaffold import skeleton
+from generator.schema import labels
+from tests.conftest import DATA, ROOT
+
+GITHUB = ROOT / ".github"
+
+
+def load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def steps(job: dict[str, Any]) -> list[str]:
+    return [step.get("uses") or step.get("run", "") for step in job["steps"]]
+
+
+def test_pull_request_workflow_checks_tests_builds_and_uploads() -> None:
+    workflow = load(GITHUB / "workflows" / "pr.yml")
+    assert list(workflow[True]) == ["pull_request"]  # YAML 1.1 reads the `on` key as True
+    assert workflow["permissions"] == {"contents": "read"}
+    (job,) = workflow["jobs"].values()
+    ran = steps(job)
+    assert ran[:2] == ["actions/checkout@v6", "actions/setup-python@v6"]
+    assert ran.index("make check") < ran.index("make test") < ran.index("make site")
+    upload = job["steps"][-1]
+    assert upload["uses"] == "actions/upload-artifact@v7"
+    assert upload["with"]["path"] == "site/"
+
+
+def test_pages_workflow_deploys_site_with_the_official_actions() -> None:
+    workflow = load(GITHUB / "workflows" / "pages.yml")
+    assert workflow[True]["push"] == {"branches": ["main"]}
+    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert workflow["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    ran = steps(build)
+    assert "actions/configure-pages@v6" in ran
+    assert ran.index("make site") < ran.index("actions/upload-pages-artifact@v5")
+    upload = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages"))
+    assert upload["with"]["path"] == "site/"
+    assert deploy["needs"] == "build"
+    assert deploy["environment"]["name"] == "github-pages"
+    assert steps(deploy) == ["actions/deploy-pages@v5"]
+
+
+def test_every_action_is_official_and_pinned_to_a_major_version() -> None:
+    for path in (GITHUB / "workflows").glob("*.yml"):
+        for job in load(path)["jobs"].values():
+            for used in (s["uses"] for s in job["steps"] if "uses" in s):
+                assert re.fullmatch(r"actions/[a-z-]+@v[0-9]+", used), (path.name, used)
+
+
+def test_site_url_and_repository_link_are_set_only_in_mkdocs_yml() -> None:
+    config = load(ROOT / "mkdocs.yml")
+    site_url, repo = config["site_url"], config["extra"]["social"][0]["link"]
+    # repo_url would make the theme fetch star counts from the GitHub API on every page view.
+    assert "repo_url" not in config
+    for path in [*GITHUB.rglob("*"), ROOT / "README.md", ROOT / "CONTRIBUTING.md"]:
+        if path.is_file():
+            body = path.read_text(encoding="utf-8")
+            assert site_url.rstrip("/") not in body, path
+            assert repo not in body, path
+
+
+def test_issue_form_is_valid_and_offers_the_schema_vocabulary() -> None:
+    form = load(GITHUB / "ISSUE_TEMPLATE" / "new-study.yml")
+    assert {"name", "description", "body"} <= set(form)
+    ids = [item["id"] for item in form["body"] if item["type"] != "markdown"]
+    assert len(ids) == len(set(ids))
+    for item in form["body"]:
+        assert item["type"] in {"markdown", "input", "textarea", "dropdown", "checkboxes"}
+        if item["type"] == "markdown":
+            assert item["attributes"]["value"].strip()
+        else:
+            assert item["attributes"]["label"].strip()
+    options = {
+        item["id"]: item["attributes"].get("options") for item in form["body"] if "id" in item
+    }
+    assert options["conditions"] == list(labels("condition").values())
+    assert options["cell-type"] == list(labels("cell_type").values())
+
+
+def test_pull_request_template_has_the_review_checklist() -> None:
+    body = (GITHUB / "pull_request_template.md").read_text(encoding="utf-8")
+    assert body.count("- [ ]") >= 8
+    for point in ("make check", "TODO", "last_reviewed", "commercial"):
+        assert point in body
+
+
+def test_pre_commit_runs_yamllint_and_the_check_with_our_pins() -> None:
+    config = load(ROOT / ".pre-commit-config.yaml")
+    pins = dict(
+        line.split("==")
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    yamllint_repo, local = config["repos"]
+    assert yamllint_repo["repo"] == "https://github.com/adrienverge/yamllint"
+    assert yamllint_repo["rev"] == f"v{pins['yamllint']}"
+    (hook,) = local["hooks"]
+    assert hook["entry"] == "python -m generator check"
+    for dependency in hook["additional_dependencies"]:
+        name, version = dependency.split("==")
+        assert pins[name] == version, dependency
+
+
+def test_yamllint_accepts_records_drafts_and_project_files() -> None:
+    config = YamlLintConfig(file=str(ROOT / ".yamllint"))
+    texts = {
+        path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8")
+        for pattern in (
+            "studies/*.yaml",
+            "data/*.yaml",
+            "tests/data/**/*.yaml",
+            ".github/**/*.yml",
+            "*.yml",
+            "*.yaml",
+        )
+        for path in ROOT.glob(pattern)
+    }
+    texts["new"] = skeleton("new-study")
+    for fixture in sorted((DATA / "ctgov").glob("*.json")):
+        texts[fixture.name] = draft_text(yaml.safe_load(fixture.read_text(encoding="utf-8")), "x")
+    assert len(texts) > 40
+    for name, body in texts.items():
+        problems = [str(p) for p in linter.run(body, config)]
+        assert problems == [], (name, problems)
