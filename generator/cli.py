@@ -126,9 +126,7 @@ def _print_issues(issues: list[Issue], root: Path) -> None:
 
 def _print_warnings(warnings: list[Issue], root: Path) -> None:
     for warning in warnings:
-        shown = warning.format(root)
-        head, message = shown.split(": ", 1)[0], shown.split(": ", 2)
-        print(f"{head}: {message[1]}: warning: {message[2]}", file=sys.stderr)
+        print(warning.format(root, kind="warning"), file=sys.stderr)
     if warnings:
         print(f"{len(warnings)} warning(s) (these do not fail the check)", file=sys.stderr)
     _annotate("warning", warnings, root)
@@ -145,9 +143,8 @@ def _annotate(kind: str, issues: list[Issue], root: Path) -> None:
 
 def annotation(kind: str, issue: Issue, root: Path) -> str:
     """A `::error file=F,line=L,col=C,title=T::message` workflow command, escaped."""
-    shown = issue.format(root).split(":", 1)[0]
     properties = {
-        "file": shown,
+        "file": issue.shown_path(root),
         "line": str(issue.line),
         "col": str(issue.column),
         "title": issue.field or "(record)",
@@ -201,7 +198,7 @@ def _new(args: argparse.Namespace, paths: Paths) -> int:
             "(at most 80 characters; 'index' is reserved)"
         )
     target = paths.studies / f"{args.id}.yaml"
-    _create(target, skeleton(args.id))
+    _create(target, skeleton(args.id), paths.root)
     shown = os.path.relpath(target, paths.root)
     print(f"wrote {shown}. Next:")
     print(f"  1. replace every value marked TODO in {shown} (`python -m generator check`")
@@ -211,14 +208,15 @@ def _new(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-def _create(target: Path, text: str) -> None:
+def _create(target: Path, text: str, root: Path) -> None:
     """Write a new file; never replace an existing one."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with target.open("x", encoding="utf-8", newline="\n") as out:
             out.write(text)
     except FileExistsError:
-        raise GeneratorError(f"{target} already exists; choose another id") from None
+        shown = os.path.relpath(target, root)
+        raise GeneratorError(f"{shown} already exists; choose another id") from None
 
 
 def _read_source(path: Path) -> str:
@@ -270,7 +268,7 @@ def _import_ctgov(args: argparse.Namespace, paths: Paths) -> int:
         sys.stdout.write(text)
         return 0
     target = paths.studies / f"{record_id}.yaml"
-    _create(target, text)
+    _create(target, text, paths.root)
     shown = os.path.relpath(target, paths.root)
     print(f"wrote {shown} from {nct}: {to_fill} value(s) marked TODO to fill in.")
     print("Next: `python -m generator check` lists them; delete entries that do not apply")

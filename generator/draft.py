@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Issue
+from generator.errors import GeneratorError, Issue
 from generator.load import FORBIDDEN_CHARACTERS, parse_text
 from generator.validate import PLACEHOLDER, TO_FILL_IN, is_placeholder, validate_records
 
@@ -207,13 +207,13 @@ def settle(draft: dict[str, Any], *, header: str = "", rounds: int = 5) -> str:
         text = emit(draft, header=header)
         record = parse_text(Path(name), text)
         if isinstance(record, Issue):  # only a bug in emit can cause this
-            raise RuntimeError(f"draft does not parse: {record.format()}")
+            raise GeneratorError(f"draft does not parse: {record.format()}")
         refused = [i for i in validate_records([record]) if not i.message.startswith(TO_FILL_IN)]
         if not refused:
             return text
         for issue in refused:
             _mark(draft, _parse_field(issue.field), issue.message)
-    raise RuntimeError(
+    raise GeneratorError(
         "draft still invalid after marking: " + "; ".join(i.format() for i in refused)
     )
 
@@ -228,7 +228,7 @@ def _parse_field(field: str) -> list[str | int]:
 
 def _mark(draft: Any, where: list[str | int], message: str) -> None:
     if not where:
-        raise RuntimeError(f"draft refused as a whole: {message}")
+        raise GeneratorError(f"draft refused as a whole: {message}")
     container = draft
     for part in where[:-1]:
         container = _unwrap(container)[0][part]

@@ -17,16 +17,21 @@ class Issue:
     field: str
     message: str
 
-    def format(self, root: Path | None = None) -> str:
-        """Render as `FILE:LINE:COL: FIELD.PATH: message` (path relative to root if possible)."""
-        shown = str(self.path)
+    def format(self, root: Path | None = None, *, kind: str = "") -> str:
+        """Render as `FILE:LINE:COL: FIELD.PATH: message` (path relative to root if possible);
+        a kind such as "warning" goes before the message."""
+        field = self.field or "(record)"
+        message = f"{kind}: {self.message}" if kind else self.message
+        return f"{self.shown_path(root)}:{self.line}:{self.column}: {field}: {message}"
+
+    def shown_path(self, root: Path | None = None) -> str:
+        """The file's path relative to root when it lies inside it, else as given."""
         if root is not None:
             # No resolve(): a symlinked record is reported under its own name.
             relative = os.path.relpath(self.path.absolute(), root.absolute())
             if not relative.startswith(".."):
-                shown = relative
-        field = self.field or "(record)"
-        return f"{shown}:{self.line}:{self.column}: {field}: {self.message}"
+                return relative
+        return str(self.path)
 
 
 class GeneratorError(Exception):

@@ -74,7 +74,7 @@ def test_drafts_become_pages_of_a_strict_build(tmp_path: Path) -> None:
     assert imported.returncode == 0, imported.stderr
     started = run("new", "synthetic-new", cwd=project)
     assert started.returncode == 0, started.stderr
-    before = run("check", cwd=project)
+    before = run("check", "--today", "2026-06-01", cwd=project)
     assert before.returncode == 1
     problems = before.stderr.splitlines()
     assert all(": to fill in: " in line for line in problems[:-1] if ": warning: " not in line)

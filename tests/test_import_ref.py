@@ -145,3 +145,15 @@ def test_command_prints_a_snippet_and_reports_bad_files(tmp_path: Path) -> None:
         assert result.returncode == 1
         assert result.stderr.splitlines()[0] == expected
         assert "Traceback" not in result.stderr
+
+
+def test_deep_nesting_never_crashes() -> None:
+    deep_title = "<i>" * 5000 + "x" + "</i>" * 5000
+    xml = (
+        "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article>"
+        f"<ArticleTitle>{deep_title}</ArticleTitle></Article></MedlineCitation>"
+        "</PubmedArticle></PubmedArticleSet>"
+    )
+    assert read_references(xml)[0]["title"] == "x"
+    with pytest.raises(ImportFailed, match="nested too deeply"):
+        read_references("[" * 100_000 + "]" * 100_000)

@@ -55,7 +55,7 @@ def test_new_writes_once_and_refuses_bad_ids(sample_project: Path) -> None:
     result = run("new", "my-study", cwd=sample_project)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("wrote studies/my-study.yaml. Next:")
-    check = run("check", cwd=sample_project)
+    check = run("check", "--today", "2026-12-01", cwd=sample_project)
     assert check.returncode == 1
     assert check.stderr.splitlines()[-1] == "9 problem(s) found"
     assert all(": to fill in: " in line for line in check.stderr.splitlines()[:-1])

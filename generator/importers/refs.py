@@ -42,14 +42,13 @@ PUBMED_TYPES = (
 def read_references(text: str) -> list[dict[str, Any]]:
     """Reference drafts from the text of a PubMed XML or CSL-JSON / Crossref JSON file."""
     start = text.lstrip("\ufeff \t\r\n")[:1]
-    if start == "<":
-        return from_pubmed(parse_xml(text))
-    if start in "{[" and start:
-        try:
-            data = json.loads(text)
-        except RecursionError:
-            raise ImportFailed("JSON nested too deeply") from None
-        return from_csl(data)
+    try:
+        if start == "<":
+            return from_pubmed(parse_xml(text))
+        if start and start in "{[":
+            return from_csl(json.loads(text))
+    except RecursionError:
+        raise ImportFailed("nested too deeply") from None
     raise ImportFailed("expected PubMed XML (efetch) or CSL-JSON / Crossref JSON")
 
 
@@ -84,8 +83,6 @@ def parse_xml(text: str) -> Element:
     except xml.parsers.expat.ExpatError as exc:
         message = f"not well-formed XML: {xml.parsers.expat.ErrorString(exc.code)}"
         raise ImportFailed(message, exc.lineno, exc.offset + 1) from None
-    except RecursionError:
-        raise ImportFailed("XML nested too deeply") from None
     return builder.close()
 
 
