@@ -68,6 +68,9 @@ def skeleton(record_id: str) -> str:
             guide("references")
             + "\nImport a reference instead of typing it: python -m generator import-ref FILE",
         ),
+        "added": Commented(
+            todo("the date (YYYY-MM-DD) this record is added to the site"), guide("added")
+        ),
         "last_reviewed": Commented(
             todo("the date (YYYY-MM-DD) you checked this record against its sources"),
             guide("last_reviewed"),

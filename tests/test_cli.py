@@ -93,7 +93,10 @@ def test_removing_a_record_removes_its_page(sample_project: Path) -> None:
     content = sample_project / "content"
     own = [
         content / "studies" / f"{victim.stem}.md",
-        *(content / "downloads" / "cite" / f"{victim.stem}.{ext}" for ext in ("bib", "ris", "json")),
+        *(
+            content / "downloads" / "cite" / f"{victim.stem}.{ext}"
+            for ext in ("bib", "ris", "json")
+        ),
     ]
     assert all(p.exists() for p in own)
     victim.unlink()

@@ -30,6 +30,7 @@ ANSWERS: dict[str, object] = {
     "type": "article",
     "kind": "placebo",
     "value": 2,
+    "added": "2026-01-01",
     "last_reviewed": "2026-01-01",
 }
 """What a contributor would write for each marked field (by field name)."""
@@ -85,7 +86,8 @@ def test_drafts_become_pages_of_a_strict_build(tmp_path: Path) -> None:
 
     checked = run("check", "--today", "2026-06-01", cwd=project)
     assert checked.returncode == 0, checked.stderr
-    assert checked.stdout.startswith("7 record(s)")
+    records = len(list((DATA / "studies").glob("*.yaml"))) + len(drafts)
+    assert checked.stdout.startswith(f"{records} record(s)")
     generated = run("generate", cwd=project)
     assert generated.returncode == 0, generated.stderr
     page = (project / "content" / "studies" / "nct99999901.md").read_text(encoding="utf-8")

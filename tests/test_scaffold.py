@@ -38,6 +38,7 @@ def test_skeleton_is_reported_only_at_its_placeholders() -> None:
         ("summary", "to fill in"),
         ("references[0].type", "to fill in"),
         ("references[0].title", "to fill in"),
+        ("added", "to fill in"),
         ("last_reviewed", "to fill in"),
     ]
 
@@ -57,7 +58,7 @@ def test_new_writes_once_and_refuses_bad_ids(sample_project: Path) -> None:
     assert result.stdout.startswith("wrote studies/my-study.yaml. Next:")
     check = run("check", "--today", "2026-12-01", cwd=sample_project)
     assert check.returncode == 1
-    assert check.stderr.splitlines()[-1] == "9 problem(s) found"
+    assert check.stderr.splitlines()[-1] == "10 problem(s) found"
     assert all(": to fill in: " in line for line in check.stderr.splitlines()[:-1])
     again = run("new", "my-study", cwd=sample_project)
     assert again.returncode == 1

@@ -296,6 +296,7 @@ def draft_record(study: Any, record_id: str) -> dict[str, Any]:
             field: registered[field] for field, _ in DATE_FIELDS if field in registered
         } | {"sources": ["registry"]}
     record["references"] = _references(nct, brief or official, protocol)
+    record["added"] = todo("the date (YYYY-MM-DD) this record is added to the site")
     record["last_reviewed"] = todo(
         "the date (YYYY-MM-DD) you checked this record against its sources"
     )
