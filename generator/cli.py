@@ -338,14 +338,25 @@ def _build(args: argparse.Namespace, paths: Paths) -> int:
     # Build beside the old site and swap it in only when complete: a failed or interrupted
     # build leaves the previous site as it was.
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f".{site_dir.name}.build-"))
+    prefix = f".{site_dir.name}.build-"
+    for stale in site_dir.parent.glob(prefix + "*"):  # left by a build that was killed (-9)
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=prefix))
     try:
+        # Not `--quiet`: it hides warnings from the count that `--strict` fails on, so broken
+        # links would pass. Its INFO lines are dropped here instead; the rest is shown.
         result = subprocess.run(
-            _mkdocs(paths, "build", "--strict", "--quiet", "--site-dir", str(staging)),
+            _mkdocs(paths, "build", "--strict", "--site-dir", str(staging)),
             cwd=paths.root,
             env=_mkdocs_env(report.latest_review),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             check=False,
         )
+        for line in result.stdout.splitlines():
+            if not line.startswith("INFO "):
+                print(line, file=sys.stderr)
         if result.returncode != 0:
             raise BuildError(f"mkdocs build failed (exit {result.returncode}); see messages above")
         replace_dir(staging, site_dir)

@@ -1,0 +1,113 @@
+"""A failed, interrupted or killed build never leaves a half-written site.
+
+`build` writes into a staging folder beside site/ and swaps it in only when MkDocs succeeds.
+These tests break a build at the MkDocs stage (a broken hand-written page), interrupt one
+midway (SIGINT and SIGTERM while MkDocs is writing) and kill one outright (SIGKILL): each time
+the previous site/ must be byte-for-byte intact, and no staging folder may be left behind
+(after SIGKILL, which nothing can catch, the next build removes it).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, ROOT, copy_project
+from tests.test_hostile import snapshot
+
+pytestmark = pytest.mark.slow
+
+TIMEOUT = 120
+VICTIM = "mahidol-wharton-jelly-msc-hie.yaml"
+"""A fixture record that no other record refers to, removed to make the next site differ."""
+
+
+def build(project: Path) -> subprocess.Popen[str]:
+    """Start `build` in its own process group, so a test can signal it and MkDocs together."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "generator", "--root", str(project), "build"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def staging_folders(project: Path) -> list[Path]:
+    return sorted(project.glob(".site.*"))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project with a built site."""
+    copy_project(tmp_path, DATA / "studies", DATA / "glossary.yaml")
+    first = build(tmp_path)
+    _, err = first.communicate(timeout=TIMEOUT)
+    assert first.returncode == 0, err
+    return tmp_path
+
+
+def wait_until_writing(project: Path, process: subprocess.Popen[str]) -> Path:
+    """Wait until MkDocs has written part of the new site into the staging folder."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the build ended before it could be interrupted"
+        for folder in staging_folders(project):
+            if (folder / "assets").is_dir():
+                return folder
+        time.sleep(0.01)
+    raise AssertionError("no staging folder appeared")
+
+
+def test_failed_mkdocs_build_keeps_the_previous_site(project: Path) -> None:
+    before = snapshot(project / "site")
+    (project / "content" / "broken.md").write_text("# Broken\n\n[missing](no-such-page.md)\n")
+    process = build(project)
+    _, err = process.communicate(timeout=TIMEOUT)
+    assert process.returncode == 1
+    assert "no-such-page.md" in err
+    assert err.rstrip().endswith("error: mkdocs build failed (exit 1); see messages above")
+    assert "Traceback" not in err
+    assert snapshot(project / "site") == before
+    assert staging_folders(project) == []
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_build_keeps_the_previous_site(project: Path, stop: signal.Signals) -> None:
+    before = snapshot(project / "site")
+    (project / "studies" / VICTIM).unlink()  # so that the new site would differ
+    process = build(project)
+    wait_until_writing(project, process)
+    os.killpg(process.pid, stop)
+    _, err = process.communicate(timeout=TIMEOUT)
+    assert process.returncode == 130
+    assert err.rstrip().endswith("interrupted")
+    assert "Traceback" not in err
+    assert snapshot(project / "site") == before
+    assert staging_folders(project) == []
+
+
+def test_killed_build_keeps_the_previous_site_and_the_next_build_cleans_up(
+    project: Path,
+) -> None:
+    before = snapshot(project / "site")
+    (project / "studies" / VICTIM).unlink()
+    process = build(project)
+    staging = wait_until_writing(project, process)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.communicate(timeout=TIMEOUT)
+    assert process.returncode == -signal.SIGKILL
+    assert snapshot(project / "site") == before
+    assert staging_folders(project) == [staging]  # nothing can clean up after SIGKILL
+    again = build(project)
+    _, err = again.communicate(timeout=TIMEOUT)
+    assert again.returncode == 0, err
+    assert staging_folders(project) == []
+    assert not (project / "site" / "studies" / Path(VICTIM).stem).exists()
