@@ -10,6 +10,7 @@ the previous site/ must be byte-for-byte intact, and no staging folder may be le
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,14 +45,22 @@ def staging_folders(project: Path) -> list[Path]:
     return sorted(project.glob(".site.*"))
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A project with a built site."""
-    copy_project(tmp_path, DATA / "studies", DATA / "glossary.yaml")
-    first = build(tmp_path)
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with a built site, built once for the module."""
+    project = copy_project(
+        tmp_path_factory.mktemp("built"), DATA / "studies", DATA / "glossary.yaml"
+    )
+    first = build(project)
     _, err = first.communicate(timeout=TIMEOUT)
     assert first.returncode == 0, err
-    return tmp_path
+    return project
+
+
+@pytest.fixture
+def project(built: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the built project for one test."""
+    return Path(shutil.copytree(built, tmp_path / "project", symlinks=True))
 
 
 def wait_until_writing(project: Path, process: subprocess.Popen[str]) -> Path:
