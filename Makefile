@@ -5,9 +5,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+CHECK_STAMP := $(VENV)/.checks-installed-$(shell cat requirements-check.txt sitecheck/package-lock.json | cksum | cut -d' ' -f1)
 export NO_MKDOCS_2_WARNING := 1
+# Browsers are never downloaded: the browser tests drive Debian's Chromium (/usr/bin/chromium).
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: site test lint golden serve check generate report clean
+.PHONY: site test lint golden serve check generate report clean check-site browser-test
 
 site: $(STAMP) ## check the records, generate the pages and build site/ (strict)
 	$(PY) -m generator build
@@ -16,7 +19,7 @@ test: $(STAMP) lint ## lint, type-check and run the test suite
 	$(PY) -m pytest
 
 lint: $(STAMP) ## ruff, mypy and yamllint
-	$(PY) -m ruff check generator tests
+	$(PY) -m ruff check generator sitecheck tests
 	$(PY) -m mypy
 	$(PY) -m yamllint --strict .
 
@@ -35,11 +38,26 @@ report: $(STAMP) ## curation to-do list: fields to fill in, old reviews, possibl
 generate: $(STAMP) ## write the generated Markdown into content/
 	$(PY) -m generator generate
 
+check-site: $(CHECK_STAMP) ## check the built site/: links and anchors, valid HTML, no other hosts
+	$(PY) -m sitecheck site
+
+browser-test: $(CHECK_STAMP) ## Chromium and axe tests on the built site/ (screenshots in test-artifacts/)
+	$(PY) -m pytest tests/site
+
 clean: ## remove build output and generated pages
-	rm -rf site includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types
+	rm -rf site test-artifacts includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	rm -f $(VENV)/.installed-*
+	touch $@
+
+# The site-check tools: Python ones into .venv, vnu.jar into sitecheck/node_modules (npm ci
+# installs exactly what package-lock.json pins; --ignore-scripts: vnu-jar's install script would
+# only fetch a Java runtime, and the machine has Java).
+$(CHECK_STAMP): $(STAMP) requirements-check.txt sitecheck/package-lock.json
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-check.txt
+	cd sitecheck && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -f $(VENV)/.checks-installed-*
 	touch $@
