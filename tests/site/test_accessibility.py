@@ -24,6 +24,8 @@ PAGES = {
     "home": "",
     "condition": "conditions/cerebral-palsy/",
     "study": "studies/passion-phase-1/",
+    "evidence map": "evidence-map/",
+    "outcome comparison": "outcomes/cerebral-palsy/gross-motor/",
 }
 VIEWS = {
     "desktop-light": (DESKTOP, False),
