@@ -19,7 +19,7 @@ test: $(STAMP) lint ## lint, type-check and run the test suite
 	$(PY) -m pytest
 
 lint: $(STAMP) ## ruff, mypy and yamllint
-	$(PY) -m ruff check generator sitecheck tests
+	$(PY) -m ruff check generator sitecheck tests bench
 	$(PY) -m mypy
 	$(PY) -m yamllint --strict .
 
@@ -45,7 +45,7 @@ browser-test: $(CHECK_STAMP) ## Chromium and axe tests on the built site/ (scree
 	$(PY) -m pytest tests/site
 
 clean: ## remove build output and generated pages
-	rm -rf site test-artifacts includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types
+	rm -rf site test-artifacts .cache includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -326,6 +326,7 @@ def _generate(args: argparse.Namespace, paths: Paths) -> GenerateReport:
     print(
         f"{report.records} record(s) -> {report.files} file(s): "
         f"{report.written} written, {report.removed} removed, {report.unchanged} unchanged"
+        + (" (nothing changed since the last run)" if report.skipped else "")
     )
     return report
 

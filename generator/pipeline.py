@@ -6,10 +6,11 @@ record has passed validation, so a bad record never leaves a half-generated site
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from generator.cache import State, input_digest, output_stats, read_state, save_state
 from generator.collate import Site, collate_site
 from generator.errors import Issue, ValidationFailed
 from generator.load import load_file, load_records, load_site_url
@@ -30,6 +31,8 @@ class Paths:
     glossary: Path
     abbreviations: Path
     config: Path
+    state: Path | None = None
+    """Where generate remembers its last run, to skip a run when nothing changed (None: never)."""
 
     @classmethod
     def from_root(cls, root: Path) -> Paths:
@@ -41,6 +44,7 @@ class Paths:
             glossary=root / "data" / "glossary.yaml",
             abbreviations=root / "includes" / "abbreviations.md",
             config=root / "mkdocs.yml",
+            state=root / ".cache" / "generate.json",
         )
 
 
@@ -52,6 +56,8 @@ class GenerateReport:
     unchanged: int
     removed: int
     latest_review: str
+    skipped: bool = False
+    """True when nothing had changed since the last run, so nothing was loaded or rendered."""
 
 
 def check_records(paths: Paths) -> list[Study]:
@@ -107,7 +113,36 @@ def collate(paths: Paths) -> Site:
 
 
 def generate_site(paths: Paths) -> GenerateReport:
-    """Check, render everything in memory, then write the pages that changed."""
+    """Check, render everything in memory, then write the pages that changed.
+
+    Skipped when the inputs and the generated files are exactly as the last run left them.
+    """
+    digest = input_digest(paths.studies, paths.glossary) if paths.state else None
+    if paths.state and digest:
+        unchanged = _unchanged_since_last_run(paths, paths.state, digest)
+        if unchanged:
+            return unchanged
+    report = _generate(paths)
+    if paths.state and digest:
+        outputs = output_stats(paths.root, paths.content, [paths.abbreviations])
+        save_state(paths.state, State(digest, outputs, asdict(report)))
+    return report
+
+
+def _unchanged_since_last_run(paths: Paths, state_file: Path, digest: str) -> GenerateReport | None:
+    state = read_state(state_file)
+    if state is None or state.inputs != digest:
+        return None
+    if output_stats(paths.root, paths.content, [paths.abbreviations]) != state.outputs:
+        return None
+    try:
+        last = GenerateReport(**state.summary)
+    except TypeError:
+        return None
+    return replace(last, written=0, removed=0, unchanged=last.files, skipped=True)
+
+
+def _generate(paths: Paths) -> GenerateReport:
     site = collate(paths)
     pages = render_pages(site)
     abbreviations = render_abbreviations(site)

@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 
 from generator.errors import Issue
 from generator.load import FieldPath, RawRecord, format_field
@@ -27,6 +28,11 @@ def schema_validator() -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
+
+
+@cache
+def _fast_validator() -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(load_schema())
 
 
 def validate_records(records: list[RawRecord]) -> list[Issue]:
@@ -101,6 +107,12 @@ def check_placeholders(record: RawRecord) -> Iterator[Issue]:
 
 def check_schema(record: RawRecord) -> Iterator[Issue]:
     """The record matches the JSON Schema (types, required and unknown fields, formats)."""
+    # Profiling put the reference validator at 60% of generate time (7 ms a record). The
+    # compiled one answers "valid?" a hundred times faster; records it rejects are walked by
+    # the reference validator, which words every problem, so messages are unchanged. (It
+    # never accepts what the reference rejects: tests/test_validate.py checks that.)
+    if _fast_validator().is_valid(record.data):
+        return
     for error in schema_validator().iter_errors(record.data):
         yield from _explain(record, error)
 

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from generator.load import RawRecord, load_file, load_records
-from generator.validate import load_schema, validate_glossary, validate_records
+from generator.validate import (
+    _fast_validator,
+    load_schema,
+    schema_validator,
+    validate_glossary,
+    validate_records,
+)
 from tests.conftest import ROOT, minimal_record
 
 REF = {"id": "paper", "type": "article", "title": "An example paper", "year": 2020}
@@ -457,6 +463,31 @@ def test_wrong_types_anywhere_give_issues_never_exceptions(name: str) -> None:
                 assert issues, (path, wrong)
             checked += 1
     assert checked > 300
+
+
+STRING_MUTATIONS = ("", " ", "x\n", "Index", "index", "NCT123", "10.1/x", "a" * 3001, "ok")
+
+
+def test_fast_schema_check_never_accepts_what_the_reference_validator_rejects() -> None:
+    """The compiled validator may only skip the reference one on records both accept.
+
+    (The other way round is fine: e.g. the reference validator's `$` also matches before a
+    final newline, the compiled one's does not; such records get the reference verdict.)
+    """
+    source = load_file(ROOT / "tests" / "data" / "maximal" / "every-field.yaml")
+    assert isinstance(source, RawRecord)
+    fast, reference = _fast_validator(), schema_validator()
+    accepted = rejected = 0
+    for path in _paths(source.data)[1:]:
+        for wrong in (None, 7, -1, 1.5, 10**15, "text", [], {}, True, *STRING_MUTATIONS):
+            data = _replace(source.data, path, wrong)
+            if fast.is_valid(data):
+                accepted += 1
+                assert reference.is_valid(data), (path, wrong)
+            else:
+                rejected += 1
+    assert accepted > 100
+    assert rejected > 1000
 
 
 def _value_at(value: Any, path: tuple[Any, ...]) -> Any:

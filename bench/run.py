@@ -1,0 +1,339 @@
+"""Benchmark: how generate and build times, memory and site size grow with the record count.
+
+    python -m bench.run --sizes 100 1000 10000 --repeats 3 [--json bench.json]
+    python -m bench.run --profile 1000          # cProfile of one cold generate, in process
+
+For each N, a throw-away copy of the project (config, hand-written pages, glossary) gets N
+synthetic records (bench/synth.py); the real studies/ is never touched. Every measured step
+runs as its own process, exactly as a contributor runs it, so its time includes start-up and
+its peak memory is the process's own maximum resident set size (from wait4):
+
+- generate (cold): `python -m generator generate` with no generated pages on disk;
+- generate (warm): the same again with nothing changed (must write no file);
+- build: `python -m generator build` from a clean checkout state (no generated pages, no
+  site), i.e. what `make site` does on a fresh clone;
+- bare mkdocs: `mkdocs build --strict` on the already generated pages: the engine's floor.
+
+Each figure is the median of --repeats runs. Timings on a shared machine are noisy; CPU
+seconds (user + system, children included) are recorded beside wall-clock time, and the load
+average before and after, so that runs can be judged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import itertools
+import json
+import os
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.synth import write_records
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = (
+    "content/index.md",
+    "content/glossary.md",
+    "content/studies",
+    "content/conditions",
+    "content/cell-types",
+    "includes",
+)
+TARGETS_AT = 10_000
+
+
+@dataclass(frozen=True)
+class Step:
+    """One measured process: wall time, CPU time, peak memory and what it printed."""
+
+    seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    stdout: str
+
+
+def run_step(args: Sequence[str], cwd: Path, env: dict[str, str]) -> Step:
+    """Run a command; fail loudly if it fails (a benchmark of a broken build means nothing)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err)
+        # wait4 gives the child's own resource usage, including the children it waited for
+        # (mkdocs under `generator build`); ru_maxrss is in KiB on Linux.
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{stdout}{stderr}")
+    return Step(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout)
+
+
+def make_project(folder: Path, records: int, seed: int) -> Path:
+    """A project copy with synthetic records instead of studies/."""
+    project = folder / "project"
+    (project / "content").mkdir(parents=True)
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copy(ROOT / "content" / "about-evidence.md", project / "content" / "about-evidence.md")
+    shutil.copytree(ROOT / "content" / "assets", project / "content" / "assets")
+    (project / "data").mkdir()
+    shutil.copy(ROOT / "data" / "glossary.yaml", project / "data" / "glossary.yaml")
+    write_records(project / "studies", records, seed)
+    return project
+
+
+def clean(project: Path, *extra: str) -> None:
+    """Remove generated pages (and any extra folders): the state of a fresh clone."""
+    for rel in (*GENERATED, *extra):
+        path = project / rel
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def folder_bytes(folder: Path) -> tuple[int, int]:
+    """Total size and number of HTML pages of a folder."""
+    total = pages = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            total += path.stat().st_size
+            pages += path.suffix == ".html"
+    return total, pages
+
+
+def written(stdout: str) -> int:
+    """Files written, from the generator's summary line ('... 3 written, ...')."""
+    for line in stdout.splitlines():
+        if " written," in line:
+            return int(line.split(" written,")[0].rsplit(" ", 1)[-1])
+    raise SystemExit(f"no summary line in generator output:\n{stdout}")
+
+
+def measure(records: int, repeats: int, seed: int, python: str) -> dict[str, Any]:
+    """All figures for one record count (medians over repeats)."""
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    # The project copy has no generator/ of its own: import this checkout's.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    # Fixed sitemap dates, as `generator build` sets them, so both builds do the same work.
+    env.setdefault("SOURCE_DATE_EPOCH", "1735689600")
+    generator = [python, "-m", "generator", "--root"]
+    samples: dict[str, list[float]] = {}
+    warm_writes: list[int] = []
+
+    def keep(name: str, step: Step) -> None:
+        samples.setdefault(f"{name}_s", []).append(step.seconds)
+        samples.setdefault(f"{name}_cpu_s", []).append(step.cpu_seconds)
+        samples.setdefault(f"{name}_rss_mb", []).append(step.peak_rss_mb)
+
+    with tempfile.TemporaryDirectory(prefix=f"bench-{records}-") as tmp:
+        started = time.perf_counter()
+        project = make_project(Path(tmp), records, seed)
+        record_bytes = sum(p.stat().st_size for p in (project / "studies").iterdir())
+        print(f"  {records} records written in {time.perf_counter() - started:.1f} s", flush=True)
+        root = str(project)
+        for _ in range(repeats):
+            clean(project, "site", "site-bare")
+            keep("generate", run_step([*generator, root, "generate"], project, env))
+            warm = run_step([*generator, root, "generate"], project, env)
+            keep("generate_warm", warm)
+            warm_writes.append(written(warm.stdout))
+            bare = [python, "-m", "mkdocs", "build", "--strict", "--quiet"]
+            keep("bare_mkdocs", run_step([*bare, "--site-dir", "site-bare"], project, env))
+            clean(project, "site")
+            keep("build", run_step([*generator, root, "build"], project, env))
+        site_bytes, html_pages = folder_bytes(project / "site")
+        bare_bytes, _ = folder_bytes(project / "site-bare")
+        content_bytes, _ = folder_bytes(project / "content")
+        search = project / "site" / "search" / "search_index.json"
+        search_bytes = search.stat().st_size if search.exists() else 0
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    return {
+        "records": records,
+        "generate_s": round(med["generate_s"], 3),
+        "generate_warm_s": round(med["generate_warm_s"], 3),
+        "files_written_warm": max(warm_writes),
+        "build_s": round(med["build_s"], 3),
+        "bare_mkdocs_s": round(med["bare_mkdocs_s"], 3),
+        "build_over_bare": round(med["build_s"] / med["bare_mkdocs_s"], 3),
+        "peak_rss_mb": round(max(max(v) for k, v in samples.items() if k.endswith("_rss_mb")), 1),
+        "generate_peak_rss_mb": round(max(samples["generate_rss_mb"]), 1),
+        "build_peak_rss_mb": round(max(samples["build_rss_mb"]), 1),
+        "site_bytes": site_bytes,
+        "site_bytes_per_record": round(site_bytes / records),
+        "site_bytes_same_as_bare": site_bytes == bare_bytes,
+        "html_pages": html_pages,
+        "search_index_bytes": search_bytes,
+        "content_bytes": content_bytes,
+        "record_bytes": record_bytes,
+        "generate_cpu_s": round(med["generate_cpu_s"], 3),
+        "generate_warm_cpu_s": round(med["generate_warm_cpu_s"], 3),
+        "build_cpu_s": round(med["build_cpu_s"], 3),
+        "bare_mkdocs_cpu_s": round(med["bare_mkdocs_cpu_s"], 3),
+        "repeats": repeats,
+        "samples": {k: [round(x, 3) for x in v] for k, v in samples.items() if k.endswith("_s")},
+    }
+
+
+COLUMNS = (
+    ("records", "records", "{:d}"),
+    ("generate s", "generate_s", "{:.2f}"),
+    ("warm s", "generate_warm_s", "{:.2f}"),
+    ("warm writes", "files_written_warm", "{:d}"),
+    ("build s", "build_s", "{:.2f}"),
+    ("bare mkdocs s", "bare_mkdocs_s", "{:.2f}"),
+    ("build/bare", "build_over_bare", "{:.3f}"),
+    ("peak RSS MB", "peak_rss_mb", "{:.0f}"),
+    ("site MB", "site_bytes", "{:.1f}"),
+    ("KB/record", "site_bytes_per_record", "{:.1f}"),
+)
+
+
+def table(runs: list[dict[str, Any]]) -> str:
+    """The runs as a Markdown table (pastes into issues and pull requests)."""
+    rows = [[name for name, _, _ in COLUMNS]]
+    for run in runs:
+        row = []
+        for _, key, fmt in COLUMNS:
+            value = run[key]
+            if key == "site_bytes":
+                value /= 1e6
+            elif key == "site_bytes_per_record":
+                value /= 1e3
+            row.append(fmt.format(value))
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    lines = [
+        "| " + " | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def targets(runs: list[dict[str, Any]]) -> list[str]:
+    """The issue's targets, checked on whatever sizes were run."""
+    by_n = {r["records"]: r for r in runs}
+    lines = []
+
+    def check(ok: bool, text: str) -> None:
+        lines.append(f"{'ok  ' if ok else 'MISS'} {text}")
+
+    for run in runs:
+        n = run["records"]
+        check(
+            run["files_written_warm"] == 0,
+            f"{n}: a no-change generate writes no file ({run['files_written_warm']})",
+        )
+        share = run["generate_warm_s"] / run["generate_s"]
+        check(share <= 0.10, f"{n}: warm generate takes {share:.0%} of the cold one (<= 10%)")
+        check(
+            run["build_over_bare"] <= 1.2,
+            f"{n}: build is {run['build_over_bare']:.2f} x bare mkdocs (<= 1.2)",
+        )
+        check(run["peak_rss_mb"] <= 1024, f"{n}: peak memory {run['peak_rss_mb']:.0f} MB (<= 1 GB)")
+    if TARGETS_AT in by_n:
+        check(
+            by_n[TARGETS_AT]["generate_s"] <= 10,
+            f"{TARGETS_AT}: generate {by_n[TARGETS_AT]['generate_s']:.1f} s (<= 10 s)",
+        )
+    sizes = sorted(by_n)
+    for small, large in itertools.pairwise(sizes):
+        a = by_n[small]["site_bytes_per_record"]
+        b = by_n[large]["site_bytes_per_record"]
+        change = b / a - 1
+        check(
+            abs(change) <= 0.10 or small < 1000,
+            f"{small} -> {large}: site bytes per record {change:+.1%} (within 10% from 1,000 up)",
+        )
+    return lines
+
+
+def profile(records: int, seed: int, top: int) -> None:
+    """cProfile one cold generate in process: where the time goes."""
+    from generator.pipeline import Paths, generate_site
+
+    with tempfile.TemporaryDirectory(prefix=f"bench-profile-{records}-") as tmp:
+        project = make_project(Path(tmp), records, seed)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        report = generate_site(Paths.from_root(project))
+        profiler.disable()
+    print(f"{report.records} records -> {report.files} files")
+    for order in ("cumulative", "tottime"):
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(top)
+        print(text.getvalue())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--json",
+        default=os.environ.get("BENCH_JSON", "bench.json"),
+        help="where to write the figures (default: $BENCH_JSON or bench.json)",
+    )
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="instead: profile one cold generate of N records"
+    )
+    parser.add_argument("--top", type=int, default=25, help="rows of profile output")
+    args = parser.parse_args(argv)
+    if args.profile:
+        profile(args.profile, args.seed, args.top)
+        return 0
+    load_before = os.getloadavg()
+    runs = []
+    for n in args.sizes:
+        print(f"measuring {n} records ({args.repeats} repeats)...", flush=True)
+        runs.append(measure(n, args.repeats, args.seed, sys.executable))
+    result = {
+        "runs": runs,
+        "seed": args.seed,
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "commit": _commit(),
+    }
+    Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print()
+    print(table(runs))
+    print()
+    print("\n".join(targets(runs)))
+    print(
+        f"\nload average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} CPUs; figures in {args.json}"
+    )
+    return 0
+
+
+def _commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""No-change shortcut: skip a regenerate when neither its inputs nor its outputs changed.
+
+Loading, validating and rendering every record takes seconds at thousands of records, and
+`make serve`, `make site` and CI regenerate far more often than records change. After each
+successful generate, a small state file remembers a digest of every input (the bytes of the
+records and the glossary, and of the generator's own code, templates and schema, plus the
+versions of the libraries that decide what is valid and how it renders) and the size and
+modification time of every file the generator owns in the output. When all of that is the same,
+there is nothing to do. Any difference, including a generated page edited or deleted by hand,
+means a full run, which then writes only the pages whose bytes differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from generator.write import owned_files, write_if_changed
+
+VERSION = 1
+LIBRARIES = ("jinja2", "jsonschema", "jsonschema-rs", "PyYAML")
+"""Libraries whose version can change what is accepted or what is written."""
+
+Stats = dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class State:
+    """What the last successful generate read (a digest) and wrote (sizes and times)."""
+
+    inputs: str
+    outputs: Stats
+    summary: dict[str, Any]
+
+
+def input_digest(studies: Path, glossary: Path) -> str | None:
+    """Digest of everything a generate reads; None when something cannot be read."""
+    digest = hashlib.blake2b(_code_digest().encode(), digest_size=20)
+    try:
+        # Every candidate name, as the loader sees them (*.yml files are reported as errors).
+        names = sorted(
+            p.name
+            for pattern in ("*.yaml", "*.yml")
+            for p in studies.glob(pattern)
+            if not p.name.startswith(".")
+        )
+        for name in names:
+            data = (studies / name).read_bytes()
+            digest.update(f"\0{name}\0{len(data)}\0".encode())
+            digest.update(data)
+        digest.update(b"\0glossary\0")
+        digest.update(glossary.read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def output_stats(root: Path, content: Path, extra: list[Path]) -> Stats:
+    """Size and modification time of every generated file now on disk, by path from root."""
+    files = [content / rel for rel in owned_files(content)] + [p for p in extra if p.is_file()]
+    stats: Stats = {}
+    for path in files:
+        info = path.stat()
+        stats[path.relative_to(root).as_posix()] = (info.st_size, info.st_mtime_ns)
+    return stats
+
+
+def read_state(path: Path) -> State | None:
+    """The saved state, or None when there is none usable (missing, old format, damaged)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != VERSION:
+            return None
+        outputs = {k: (int(v[0]), int(v[1])) for k, v in data["outputs"].items()}
+        return State(str(data["inputs"]), outputs, dict(data["summary"]))
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None
+
+
+def save_state(path: Path, state: State) -> None:
+    body = {
+        "version": VERSION,
+        "inputs": state.inputs,
+        "summary": state.summary,
+        "outputs": {k: list(v) for k, v in sorted(state.outputs.items())},
+    }
+    write_if_changed(path, json.dumps(body, indent=0) + "\n")
+
+
+def code_files() -> list[Path]:
+    """The generator's own files that decide its output: source, templates, schema."""
+    package = Path(__file__).resolve().parent
+    return sorted(
+        path
+        for path in package.rglob("*")
+        if path.suffix in (".py", ".j2", ".json") and "__pycache__" not in path.parts
+    )
+
+
+@cache
+def _code_digest() -> str:
+    """The generator's source, templates and schema, the library versions and Python's."""
+    digest = hashlib.blake2b(digest_size=20)
+    package = Path(__file__).resolve().parent
+    for path in code_files():
+        digest.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"\0{name}={version}".encode())
+    digest.update(f"\0python={sys.version_info[:2]}".encode())
+    return digest.hexdigest()

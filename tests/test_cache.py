@@ -1,0 +1,101 @@
+"""No-change shortcut: a regenerate with nothing changed does nothing, anything else runs fully."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.cache import code_files
+from generator.errors import ValidationFailed
+from generator.pipeline import Paths, generate_site
+from tests.conftest import minimal_record
+
+STUDY = Path("content/studies/passion-phase-1.md")
+
+
+def stamps(root: Path) -> dict[Path, int]:
+    content = root / "content"
+    return {p: p.stat().st_mtime_ns for p in content.rglob("*.md")}
+
+
+def test_second_run_with_nothing_changed_is_skipped(sample_project: Path) -> None:
+    paths = Paths.from_root(sample_project)
+    first = generate_site(paths)
+    assert not first.skipped
+    assert first.written == first.files
+    before = stamps(sample_project)
+    again = generate_site(paths)
+    assert again.skipped
+    assert (again.written, again.removed, again.unchanged) == (0, 0, first.files)
+    assert (again.records, again.latest_review) == (first.records, first.latest_review)
+    assert stamps(sample_project) == before
+
+
+def test_an_edited_record_is_regenerated(sample_project: Path) -> None:
+    paths = Paths.from_root(sample_project)
+    generate_site(paths)
+    record = sample_project / "studies" / "passion-phase-1.yaml"
+    record.write_text(
+        record.read_text().replace("last_reviewed:", "reviewed_by: Someone\nlast_reviewed:")
+    )
+    report = generate_site(paths)
+    assert not report.skipped
+    assert report.written >= 1
+    assert "Someone" in (sample_project / STUDY).read_text()
+
+
+def test_a_generated_page_edited_or_deleted_by_hand_is_restored(sample_project: Path) -> None:
+    paths = Paths.from_root(sample_project)
+    generate_site(paths)
+    page = sample_project / STUDY
+    original = page.read_text()
+    page.write_text(original + "edited by hand\n")
+    assert generate_site(paths).written == 1
+    assert page.read_text() == original
+    page.unlink()
+    assert generate_site(paths).written == 1
+    stray = sample_project / "content" / "studies" / "stray.md"
+    stray.write_text("left over\n")
+    assert generate_site(paths).removed == 1
+    assert not stray.exists()
+
+
+def test_a_changed_glossary_is_regenerated(sample_project: Path) -> None:
+    paths = Paths.from_root(sample_project)
+    generate_site(paths)
+    glossary = sample_project / "data" / "glossary.yaml"
+    glossary.write_text(glossary.read_text() + "\n# a comment changes the bytes\n")
+    assert not generate_site(paths).skipped
+
+
+def test_a_failed_run_writes_nothing_and_the_fixed_records_need_no_work(
+    sample_project: Path,
+) -> None:
+    paths = Paths.from_root(sample_project)
+    generate_site(paths)
+    before = stamps(sample_project)
+    record = sample_project / "studies" / "broken.yaml"
+    record.write_text(yaml.safe_dump(minimal_record("broken", status="done")))
+    with pytest.raises(ValidationFailed):
+        generate_site(paths)
+    record.unlink()
+    assert generate_site(paths).skipped
+    assert stamps(sample_project) == before
+
+
+def test_a_damaged_state_file_means_a_full_run(sample_project: Path) -> None:
+    paths = Paths.from_root(sample_project)
+    generate_site(paths)
+    assert paths.state is not None
+    paths.state.write_text("{not json")
+    report = generate_site(paths)
+    assert not report.skipped
+    assert report.written == 0
+    assert generate_site(paths).skipped
+
+
+def test_the_digest_covers_templates_schema_and_code() -> None:
+    names = {path.name for path in code_files()}
+    assert {"study.md.j2", "_macros.md.j2", "study.schema.json", "render.py"} <= names
