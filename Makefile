@@ -6,14 +6,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 CHECK_STAMP := $(VENV)/.checks-installed-$(shell cat requirements-check.txt sitecheck/package-lock.json | cksum | cut -d' ' -f1)
+ZENSICAL_STAMP := $(VENV)/.zensical-$(shell cksum requirements-zensical.txt | cut -d' ' -f1)
+ENGINE ?= mkdocs
+BENCH_SIZES ?= 100 1000
+BENCH_REPEATS ?= 3
 export NO_MKDOCS_2_WARNING := 1
 # Browsers are never downloaded: the browser tests drive Debian's Chromium (/usr/bin/chromium).
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: site test lint golden serve check generate report clean check-site browser-test
+.PHONY: site test lint golden serve check generate report clean check-site browser-test bench
 
-site: $(STAMP) ## check the records, generate the pages and build site/ (strict)
-	$(PY) -m generator build
+site: $(STAMP) $(if $(filter zensical,$(ENGINE)),$(ZENSICAL_STAMP)) ## check, generate, build site/ (strict); ENGINE=zensical for the successor engine
+	$(PY) -m generator build --engine $(ENGINE)
 
 test: $(STAMP) lint ## lint, type-check and run the test suite
 	$(PY) -m pytest
@@ -44,8 +48,11 @@ check-site: $(CHECK_STAMP) ## check the built site/: links and anchors, valid HT
 browser-test: $(CHECK_STAMP) ## Chromium and axe tests on the built site/ (screenshots in test-artifacts/)
 	$(PY) -m pytest tests/site
 
+bench: $(STAMP) ## time generate and build on synthetic records: make bench BENCH_SIZES="100 1000 10000"
+	$(PY) -m bench.run --sizes $(BENCH_SIZES) --repeats $(BENCH_REPEATS)
+
 clean: ## remove build output and generated pages
-	rm -rf site test-artifacts .cache includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types
+	rm -rf site test-artifacts .cache .generator-state.json includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,4 +67,9 @@ $(CHECK_STAMP): $(STAMP) requirements-check.txt sitecheck/package-lock.json
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-check.txt
 	cd sitecheck && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	rm -f $(VENV)/.checks-installed-*
+	touch $@
+
+$(ZENSICAL_STAMP): requirements-zensical.txt $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-zensical.txt
+	rm -f $(VENV)/.zensical-*
 	touch $@

@@ -43,6 +43,8 @@ from bench.synth import write_records
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = (
+    ".cache",
+    ".generator-state.json",
     "content/index.md",
     "content/glossary.md",
     "content/studies",

@@ -173,7 +173,7 @@ class _Maker:
                 "label": f"Synthetic group {k}",
                 "n": rng.randint(10, 60),
                 "n_analysed": rng.randint(5, 10),
-                "description": self.words(8, 16),
+                "description": self.words(5, 10),
             }
             for k in range(1, rng.randint(2, 3) + 1)
         ]
@@ -186,10 +186,10 @@ class _Maker:
                 "instrument": f"Scale {rng.choice('ABCDEFGH')}-{rng.randint(10, 99)}",
                 "time_point": f"{rng.choice((3, 6, 12, 24))} months",
                 "primary": k == 1,
-                "description": self.words(10, 20),
+                "description": self.words(6, 12),
                 "sources": cite(),
             }
-            for k in range(1, rng.randint(3, 5) + 1)
+            for k in range(1, rng.randint(2, 4) + 1)
         ]
         results = []
         for k, outcome in enumerate(outcomes):
@@ -207,7 +207,7 @@ class _Maker:
                     "ci_level": 95,
                     "p": f"0.{rng.randint(1, 999):03d}",
                     "n_analysed": rng.randint(10, enrolled),
-                    "statement": self.words(10, 20),
+                    "statement": self.words(6, 14),
                     "source": rng.choice(ref_ids[:2]),
                 }
             )
@@ -222,7 +222,7 @@ class _Maker:
             "conditions_as_registered": [f"Synthetic condition {index % 97}"],
             "summary": "\n\n".join(self.sentences(3) for _ in range(3)),
             "design": {
-                "description": self.sentences(2),
+                "description": self.sentences(rng.randint(1, 2)),
                 "allocation": self.pick("allocation"),
                 "masking": self.pick("masking"),
                 "crossover": rng.random() < 0.2,
@@ -230,7 +230,7 @@ class _Maker:
                 "sources": cite(),
             },
             "population": {
-                "description": self.sentences(2),
+                "description": self.sentences(rng.randint(1, 2)),
                 "planned": enrolled + rng.randint(0, 20),
                 "enrolled": enrolled,
                 "age": f"median {rng.randint(1, 10)} years",
@@ -251,7 +251,7 @@ class _Maker:
             "outcomes": outcomes,
             "results": results,
             "safety": {
-                "summary": self.sentences(2),
+                "summary": self.sentences(rng.randint(1, 2)),
                 "follow_up": f"{rng.randint(1, 5)} years",
                 "events": [
                     {
@@ -288,7 +288,7 @@ class _Maker:
                 "conflicts_of_interest": self.words(6, 12),
                 "funding": self.words(6, 12),
                 "commercial_interest": self.words(6, 12),
-                "caveats": [self.words(8, 16), self.words(8, 16)],
+                "caveats": [self.words(8, 16)],
                 "sources": cite(),
             },
             "certainty": [
@@ -307,7 +307,7 @@ class _Maker:
                 "overall": self.pick("rob_judgement"),
                 "domains": [
                     {"domain": f"Synthetic domain {k}", "judgement": self.pick("rob_judgement")}
-                    for k in range(1, 6)
+                    for k in range(1, 4)
                 ],
                 "assessor": "Synthetic review authors",
                 "date": self.date(2020, 2024)[:4],
@@ -352,7 +352,7 @@ class _Maker:
         types = self.vocab["reference_type"]
         refs: list[dict[str, Any]] = []
         extra = [t for t in types if t not in ("article", "registry-entry")]
-        kinds = ["article", "registry-entry", *rng.sample(extra, rng.randint(1, 3))]
+        kinds = ["article", "registry-entry", *rng.sample(extra, rng.randint(1, 2))]
         for k, kind in enumerate(kinds):
             ref_id = {"article": "paper", "registry-entry": "registry"}.get(kind, f"ref-{k}")
             year = rng.randint(2005, 2025)
@@ -360,23 +360,32 @@ class _Maker:
                 "id": ref_id,
                 "type": kind,
                 "authors": [f"Synthetic {chr(65 + a)}" for a in range(rng.randint(1, 8))],
-                "et_al": rng.random() < 0.3,
                 "title": f"Synthetic reference {k + 1} of synthetic trial {index:05d}",
-                "journal": f"Synthetic J {rng.randint(1, 40)}",
                 "year": year,
-                "date": f"{year}-{rng.randint(1, 12):02d}",
-                "volume": str(rng.randint(1, 99)),
-                "issue": str(rng.randint(1, 12)),
-                "pages": f"{rng.randint(1, 900)}-{rng.randint(901, 999)}",
-                "doi": f"10.5555/synthetic.{index:05d}.{k}",
-                "pmid": str(900_000_000 + index * 10 + k),
-                "pmcid": f"PMC9{index * 10 + k:08d}",
-                "url": f"https://example.org/synthetic/{index:05d}/{k}",
-                "accessed": self.date(2024, 2025),
-                "note": self.words(4, 10),
             }
             if kind == "registry-entry":
-                ref["registry_id"] = registry_id
+                ref.update(registry_id=registry_id, accessed=self.date(2024, 2025))
+            elif k == 0:  # the main report, with every field a reference can have
+                ref.update(
+                    et_al=rng.random() < 0.3,
+                    journal=f"Synthetic J {rng.randint(1, 40)}",
+                    date=f"{year}-{rng.randint(1, 12):02d}",
+                    volume=str(rng.randint(1, 99)),
+                    issue=str(rng.randint(1, 12)),
+                    pages=f"{rng.randint(1, 900)}-{rng.randint(901, 999)}",
+                    doi=f"10.5555/synthetic.{index:05d}.{k}",
+                    pmid=str(900_000_000 + index * 10 + k),
+                    pmcid=f"PMC9{index * 10 + k:08d}",
+                    url=f"https://example.org/synthetic/{index:05d}/{k}",
+                    accessed=self.date(2024, 2025),
+                    note=self.words(4, 10),
+                )
+            elif rng.random() < 0.5:
+                ref.update(
+                    journal=f"Synthetic J {rng.randint(1, 40)}", doi=f"10.5555/s.{index}.{k}"
+                )
+            else:
+                ref["url"] = f"https://example.org/synthetic/{index:05d}/{k}"
             refs.append(ref)
         return refs
 

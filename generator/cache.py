@@ -2,12 +2,12 @@
 
 Loading, validating and rendering every record takes seconds at thousands of records, and
 `make serve`, `make site` and CI regenerate far more often than records change. After each
-successful generate, a small state file remembers a digest of every input (the bytes of the
-records and the glossary, and of the generator's own code, templates and schema, plus the
-versions of the libraries that decide what is valid and how it renders) and the size and
-modification time of every file the generator owns in the output. When all of that is the same,
-there is nothing to do. Any difference, including a generated page edited or deleted by hand,
-means a full run, which then writes only the pages whose bytes differ.
+successful generate, a small state file (.generator-state.json) remembers a digest of every
+input (the bytes of the records and the glossary, and of the generator's own code, templates
+and schema, plus the versions of the libraries that decide what is valid and how it renders)
+and the size and modification time of every file the generator owns in the output. When all of
+that is the same, there is nothing to do. Any difference, including a generated page edited or
+deleted by hand, means a full run, which then writes only the pages whose bytes differ.
 """
 
 from __future__ import annotations

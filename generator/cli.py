@@ -8,6 +8,7 @@ failed site build; 2: wrong usage (argparse).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -74,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
         "build", help="check, generate, then `mkdocs build --strict` into site/"
     )
     build.add_argument("--site-dir", help="output folder (default: ROOT/site)")
+    build.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="mkdocs",
+        help="site engine: MkDocs (default) or its successor Zensical, from the same mkdocs.yml",
+    )
     build.set_defaults(command=_build)
     serve = commands.add_parser(
         "serve", help="generate, then preview with live reload; regenerate when a record changes"
@@ -343,11 +350,16 @@ def _build(args: argparse.Namespace, paths: Paths) -> int:
     for stale in site_dir.parent.glob(prefix + "*"):  # left by a build that was killed (-9)
         shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=prefix))
+    config = paths.root / ZENSICAL_CONFIG
     try:
-        # Not `--quiet`: it hides warnings from the count that `--strict` fails on, so broken
-        # links would pass. Its INFO lines are dropped here instead; the rest is shown.
+        if args.engine == "zensical":
+            command = _zensical(paths, staging)
+        else:
+            # Not `--quiet`: it hides warnings from the count that `--strict` fails on, so
+            # broken links would pass. Its INFO lines are dropped here instead.
+            command = _mkdocs(paths, "build", "--strict", "--site-dir", str(staging))
         result = subprocess.run(
-            _mkdocs(paths, "build", "--strict", "--site-dir", str(staging)),
+            command,
             cwd=paths.root,
             env=_mkdocs_env(report.latest_review),
             stdout=subprocess.PIPE,
@@ -359,13 +371,33 @@ def _build(args: argparse.Namespace, paths: Paths) -> int:
             if not line.startswith("INFO "):
                 print(line, file=sys.stderr)
         if result.returncode != 0:
-            raise BuildError(f"mkdocs build failed (exit {result.returncode}); see messages above")
+            raise BuildError(
+                f"{args.engine} build failed (exit {result.returncode}); see messages above"
+            )
         replace_dir(staging, site_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+        config.unlink(missing_ok=True)
     print(f"site built in {site_dir} ({time.perf_counter() - started:.1f} s)")
     return 0
+
+
+ENGINES = ("mkdocs", "zensical")
+ZENSICAL_CONFIG = ".zensical-build.yml"
+"""Temporary config: Zensical has no --site-dir, but honours INHERIT."""
+
+
+def _zensical(paths: Paths, staging: Path) -> list[str]:
+    """Zensical reads mkdocs.yml as it is; only the output folder (staging) is overridden."""
+    if importlib.util.find_spec("zensical") is None:
+        raise BuildError("zensical is not installed; run `make site ENGINE=zensical`")
+    if not staging.is_relative_to(paths.root.absolute()):
+        raise BuildError(f"zensical builds only inside the project folder, not {staging.parent}")
+    relative = staging.relative_to(paths.root.absolute()).as_posix()
+    config = paths.root / ZENSICAL_CONFIG
+    config.write_text(f"INHERIT: mkdocs.yml\nsite_dir: {json.dumps(relative)}\n", "utf-8")
+    return [sys.executable, "-m", "zensical", "build", "--strict", "--config-file", str(config)]
 
 
 def _check_site_target(site_dir: Path, paths: Paths) -> None:

@@ -44,7 +44,7 @@ class Paths:
             glossary=root / "data" / "glossary.yaml",
             abbreviations=root / "includes" / "abbreviations.md",
             config=root / "mkdocs.yml",
-            state=root / ".cache" / "generate.json",
+            state=root / ".generator-state.json",
         )
 
 
