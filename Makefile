@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 CHECK_STAMP := $(VENV)/.checks-installed-$(shell cat requirements-check.txt sitecheck/package-lock.json | cksum | cut -d' ' -f1)
 ZENSICAL_STAMP := $(VENV)/.zensical-$(shell cksum requirements-zensical.txt | cut -d' ' -f1)
 ENGINE ?= mkdocs
+SITE_DIR ?= site
 BENCH_SIZES ?= 100 1000
 BENCH_REPEATS ?= 3
 export NO_MKDOCS_2_WARNING := 1
@@ -17,7 +18,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 .PHONY: site test lint golden serve check generate report clean check-site browser-test bench
 
 site: $(STAMP) $(if $(filter zensical,$(ENGINE)),$(ZENSICAL_STAMP)) ## check, generate, build site/ (strict); ENGINE=zensical for the successor engine
-	$(PY) -m generator build --engine $(ENGINE)
+	$(PY) -m generator build --engine $(ENGINE) --site-dir $(SITE_DIR)
 
 test: $(STAMP) lint ## lint, type-check and run the test suite
 	$(PY) -m pytest
@@ -52,7 +53,7 @@ bench: $(STAMP) ## time generate and build on synthetic records: make bench BENC
 	$(PY) -m bench.run --sizes $(BENCH_SIZES) --repeats $(BENCH_REPEATS)
 
 clean: ## remove build output and generated pages
-	rm -rf site test-artifacts .cache .generator-state.json includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types
+	rm -rf site site-zensical test-artifacts .cache .generator-state.json includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
