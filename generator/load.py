@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,22 +48,38 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|(0|[1-9][0-9]*)(\.[0-9]*)?)([eE][-+]?[0-9]+
 
 @dataclass(frozen=True)
 class RawRecord:
-    """One study file as loaded: its data and the source position of every value and key."""
+    """One study file as loaded: its data and the source position of every value and key.
+
+    Positions are only needed to report a problem, and a table of them for every value cost
+    about 150 KB a record (1.5 GB at 10,000 records). So a record parsed from text keeps the
+    text and builds its tables from it, once, when first asked; a valid record never does.
+    """
 
     path: Path
     data: Any
-    positions: Mapping[FieldPath, tuple[int, int]] = field(repr=False)
-    key_positions: Mapping[FieldPath, tuple[int, int]] = field(repr=False)
+    positions: Mapping[FieldPath, tuple[int, int]] | None = field(default=None, repr=False)
+    key_positions: Mapping[FieldPath, tuple[int, int]] | None = field(default=None, repr=False)
+    text: str | None = field(default=None, repr=False)
+
+    @cached_property
+    def _tables(self) -> tuple[Mapping[FieldPath, tuple[int, int]], ...]:
+        if self.positions is not None:
+            return self.positions, self.key_positions or {}
+        builder = _TreeBuilder(track_positions=True)
+        if self.text is not None:
+            _parse(builder, self.text)  # parsed once already: cannot fail now
+        return builder.positions, builder.key_positions
 
     def locate(self, where: Iterable[str | int], *, key: bool = False) -> tuple[int, int]:
         """Line and column of a field's value (or its key), falling back to its nearest parent."""
+        positions, key_positions = self._tables
         parts = tuple(where)
         while True:
-            table = self.key_positions if key else self.positions
+            table = key_positions if key else positions
             if parts in table:
                 return table[parts]
-            if key and parts in self.positions:
-                return self.positions[parts]
+            if key and parts in positions:
+                return positions[parts]
             if not parts:
                 return (1, 1)
             parts = parts[:-1]
@@ -133,7 +150,7 @@ def parse_text(path: Path, text: str) -> RawRecord | Issue:
         )
     builder = _TreeBuilder()
     try:
-        builder.consume(yaml.parse(text, Loader=_Parser))
+        _parse(builder, text)
     except _YamlRefused as refused:
         return Issue(path, refused.line, refused.column, refused.field, refused.message)
     except yaml.MarkedYAMLError as exc:
@@ -150,7 +167,16 @@ def parse_text(path: Path, text: str) -> RawRecord | Issue:
         return Issue(path, line, column, "", f"YAML error: {str(exc).splitlines()[0]}")
     if not builder.documents:
         return Issue(path, 1, 1, "", "file is empty")
-    return RawRecord(path, builder.documents[0], builder.positions, builder.key_positions)
+    return RawRecord(path, builder.documents[0], text=text)
+
+
+def _parse(builder: _TreeBuilder, text: str) -> None:
+    parser = _Parser(text)
+    try:
+        # iter(get_event, None), not yaml.parse(): no Python generator step per event.
+        builder.consume(iter(parser.get_event, None))
+    finally:
+        parser.dispose()
 
 
 def format_field(parts: Iterable[str | int]) -> str:
@@ -177,14 +203,16 @@ class _Frame:
 class _TreeBuilder:
     """Builds plain data from parser events, refusing unsafe or ambiguous YAML."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, track_positions: bool = False) -> None:
+        self.track = track_positions
         self.documents: list[Any] = []
         self.positions: dict[FieldPath, tuple[int, int]] = {}
         self.key_positions: dict[FieldPath, tuple[int, int]] = {}
         self._stack: list[_Frame] = []
 
     def consume(self, events: Iterator[yaml.Event]) -> None:
-        stack, positions, key_positions = self._stack, self.positions, self.key_positions
+        stack, track = self._stack, self.track
+        positions, key_positions = self.positions, self.key_positions
         for event in events:
             # Fast path for the bulk of a record, a value scalar with no tag, no anchor and no
             # escapes (parse_text scanned the raw text; only double quotes can add characters).
@@ -209,21 +237,23 @@ class _TreeBuilder:
                         mark = _mark(event)
                         first_key_at[name] = mark[0]
                         top.key = name
-                        key_positions[(*top.path, name)] = mark
+                        if track:
+                            key_positions[(*top.path, name)] = mark
                         continue
                     value = _resolve(event)
                     if value.__class__ in _NUMBERS and not abs(value) < MAX_NUMBER:
                         self._scalar(event)  # refuses
                     container[key] = value
                     top.key = None
-                    path: FieldPath = (*top.path, key)
+                    if track:
+                        positions[(*top.path, key)] = _mark(event)
                 else:
                     value = _resolve(event)
                     if value.__class__ in _NUMBERS and not abs(value) < MAX_NUMBER:
                         self._scalar(event)  # refuses
-                    path = (*top.path, len(container))
+                    if track:
+                        positions[(*top.path, len(container))] = _mark(event)
                     container.append(value)
-                positions[path] = _mark(event)
                 continue
             if isinstance(event, yaml.DocumentStartEvent) and self.documents:
                 self._refuse(event, "", "only one YAML document per file is allowed")
@@ -306,13 +336,15 @@ class _TreeBuilder:
             )
         frame.first_key_at[key] = line
         frame.key = key
-        self.key_positions[(*frame.path, key)] = (line, column)
+        if self.track:
+            self.key_positions[(*frame.path, key)] = (line, column)
 
     def _place(self, value: Any, event: yaml.NodeEvent) -> FieldPath:
         """Attach a finished value (or a new container) to its parent; return its path."""
         mark = _mark(event)
         if not self._stack:
-            self.positions[()] = mark
+            if self.track:
+                self.positions[()] = mark
             return ()
         top = self._stack[-1]
         if isinstance(top.container, dict):
@@ -325,7 +357,8 @@ class _TreeBuilder:
         else:
             path = (*top.path, len(top.container))
             top.container.append(value)
-        self.positions[path] = mark
+        if self.track:
+            self.positions[path] = mark
         return path
 
 

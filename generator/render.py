@@ -39,15 +39,18 @@ Pages = dict[PurePosixPath, str]
 
 # Characters that start Markdown or extension syntax anywhere in a line. `<` and `&` are
 # handled by html.escape; the rest only act at the start of a paragraph or cell.
-_INLINE_ACTIVE = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]|~^$"})
+_INLINE_CHARS = "\\`*_{}[]|~^$"
+_INLINE_ACTIVE = str.maketrans({c: f"&#{ord(c)};" for c in _INLINE_CHARS})
+_ACTIVE = re.compile(f"[&<>{re.escape(_INLINE_CHARS)}]")
 _LINE_START = re.compile(r"^(?:[!#%)*+\-./:;=>?@\]^_`{|}~]|\d+[.)](?=\s|$))")
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def text(value: Any) -> str:
     """Escape one piece of record text for inline use in Markdown (tables, headings, prose)."""
-    flat = " ".join(str(value).split())
-    escaped = html.escape(flat, quote=False).translate(_INLINE_ACTIVE)
+    escaped = " ".join(str(value).split())
+    if _ACTIVE.search(escaped):  # most text has nothing to escape: skip the slower calls
+        escaped = html.escape(escaped, quote=False).translate(_INLINE_ACTIVE)
     match = _LINE_START.match(escaped)
     if match and not escaped.startswith("&"):
         head = match.group(0)

@@ -102,13 +102,15 @@ def replace_dir(new: Path, target: Path) -> None:
 
 def _check_targets(pages: dict[PurePosixPath, str], content_dir: Path) -> None:
     """Fail before writing anything if some page cannot be written (e.g. a folder is in the way)."""
+    checked: set[Path] = {content_dir.parent}  # each folder once, not once per page
     for rel in pages:
         target = content_dir / rel
         if target.is_dir():
             raise WriteError(f"{target}: a folder is in the way of a generated page")
         for parent in target.parents:
-            if parent == content_dir.parent:
+            if parent in checked:
                 break
+            checked.add(parent)
             if parent.exists() and not parent.is_dir():
                 raise WriteError(f"{parent}: a file is in the way of the folder for {rel}")
 
