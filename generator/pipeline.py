@@ -6,6 +6,9 @@ record has passed validation, so a bad record never leaves a half-generated site
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -90,8 +93,29 @@ def load_glossary(path: Path) -> tuple[GlossaryTerm, ...]:
     )
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the pipeline builds its data.
+
+    Records, studies and pages are trees, freed by reference counting; the collector only
+    re-scans them, more often the more there are. Measured at 10,000 records: 8 of 29 s CPU.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def collate(paths: Paths) -> Site:
     """Check the records and the glossary together (all problems at once), then collate."""
+    with _no_cycle_collection():
+        return _collate(paths)
+
+
+def _collate(paths: Paths) -> Site:
     problems: list[Issue] = []
     studies: list[Study] = []
     glossary: tuple[GlossaryTerm, ...] = ()
@@ -122,7 +146,8 @@ def generate_site(paths: Paths) -> GenerateReport:
         unchanged = _unchanged_since_last_run(paths, paths.state, digest)
         if unchanged:
             return unchanged
-    report = _generate(paths)
+    with _no_cycle_collection():
+        report = _generate(paths)
     if paths.state and digest:
         outputs = output_stats(paths.root, paths.content, [paths.abbreviations])
         save_state(paths.state, State(digest, outputs, asdict(report)))
