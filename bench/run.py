@@ -124,7 +124,9 @@ def written(stdout: str) -> int:
     raise SystemExit(f"no summary line in generator output:\n{stdout}")
 
 
-def measure(records: int, repeats: int, seed: int, python: str) -> dict[str, Any]:
+def measure(
+    records: int, repeats: int, seed: int, python: str, zensical: bool = False
+) -> dict[str, Any]:
     """All figures for one record count (medians over repeats)."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     # The project copy has no generator/ of its own: import this checkout's.
@@ -147,7 +149,7 @@ def measure(records: int, repeats: int, seed: int, python: str) -> dict[str, Any
         print(f"  {records} records written in {time.perf_counter() - started:.1f} s", flush=True)
         root = str(project)
         for _ in range(repeats):
-            clean(project, "site", "site-bare")
+            clean(project, "site", "site-bare", "site-zensical")
             keep("generate", run_step([*generator, root, "generate"], project, env))
             warm = run_step([*generator, root, "generate"], project, env)
             keep("generate_warm", warm)
@@ -156,12 +158,26 @@ def measure(records: int, repeats: int, seed: int, python: str) -> dict[str, Any
             keep("bare_mkdocs", run_step([*bare, "--site-dir", "site-bare"], project, env))
             clean(project, "site")
             keep("build", run_step([*generator, root, "build"], project, env))
+            if zensical:  # the successor engine on the same pages, without its cache
+                config = project / "zensical-bench.yml"
+                config.write_text("INHERIT: mkdocs.yml\nsite_dir: site-zensical\n")
+                command = [python, "-m", "zensical", "build", "--clean", "--config-file"]
+                keep("bare_zensical", run_step([*command, str(config)], project, env))
         site_bytes, html_pages = folder_bytes(project / "site")
         bare_bytes, _ = folder_bytes(project / "site-bare")
         content_bytes, _ = folder_bytes(project / "content")
         search = project / "site" / "search" / "search_index.json"
         search_bytes = search.stat().st_size if search.exists() else 0
+        zensical_bytes = folder_bytes(project / "site-zensical")[0] if zensical else None
     med = {k: statistics.median(v) for k, v in samples.items()}
+    extra: dict[str, Any] = {}
+    if zensical:
+        extra = {
+            "bare_zensical_s": round(med["bare_zensical_s"], 3),
+            "bare_zensical_cpu_s": round(med["bare_zensical_cpu_s"], 3),
+            "zensical_peak_rss_mb": round(max(samples["bare_zensical_rss_mb"]), 1),
+            "zensical_site_bytes": zensical_bytes,
+        }
     return {
         "records": records,
         "generate_s": round(med["generate_s"], 3),
@@ -170,7 +186,12 @@ def measure(records: int, repeats: int, seed: int, python: str) -> dict[str, Any
         "build_s": round(med["build_s"], 3),
         "bare_mkdocs_s": round(med["bare_mkdocs_s"], 3),
         "build_over_bare": round(med["build_s"] / med["bare_mkdocs_s"], 3),
-        "peak_rss_mb": round(max(max(v) for k, v in samples.items() if k.endswith("_rss_mb")), 1),
+        "peak_rss_mb": round(
+            max(
+                max(v) for k, v in samples.items() if k.endswith("_rss_mb") and "zensical" not in k
+            ),
+            1,
+        ),
         "generate_peak_rss_mb": round(max(samples["generate_rss_mb"]), 1),
         "build_peak_rss_mb": round(max(samples["build_rss_mb"]), 1),
         "site_bytes": site_bytes,
@@ -184,6 +205,7 @@ def measure(records: int, repeats: int, seed: int, python: str) -> dict[str, Any
         "generate_warm_cpu_s": round(med["generate_warm_cpu_s"], 3),
         "build_cpu_s": round(med["build_cpu_s"], 3),
         "bare_mkdocs_cpu_s": round(med["bare_mkdocs_cpu_s"], 3),
+        **extra,
         "repeats": repeats,
         "samples": {k: [round(x, 3) for x in v] for k, v in samples.items() if k.endswith("_s")},
     }
@@ -205,10 +227,13 @@ COLUMNS = (
 
 def table(runs: list[dict[str, Any]]) -> str:
     """The runs as a Markdown table (pastes into issues and pull requests)."""
-    rows = [[name for name, _, _ in COLUMNS]]
+    columns: tuple[tuple[str, str, str], ...] = COLUMNS
+    if all("bare_zensical_s" in run for run in runs):
+        columns = (*COLUMNS, ("bare zensical s", "bare_zensical_s", "{:.2f}"))
+    rows = [[name for name, _, _ in columns]]
     for run in runs:
         row = []
-        for _, key, fmt in COLUMNS:
+        for _, key, fmt in columns:
             value = run[key]
             if key == "site_bytes":
                 value /= 1e6
@@ -216,7 +241,7 @@ def table(runs: list[dict[str, Any]]) -> str:
                 value /= 1e3
             row.append(fmt.format(value))
         rows.append(row)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(columns))]
     lines = [
         "| " + " | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
     ]
@@ -293,6 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--profile", type=int, metavar="N", help="instead: profile one cold generate of N records"
     )
     parser.add_argument("--top", type=int, default=25, help="rows of profile output")
+    parser.add_argument(
+        "--zensical", action="store_true", help="also time a Zensical build of the same pages"
+    )
     args = parser.parse_args(argv)
     if args.profile:
         profile(args.profile, args.seed, args.top)
@@ -301,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = []
     for n in args.sizes:
         print(f"measuring {n} records ({args.repeats} repeats)...", flush=True)
-        runs.append(measure(n, args.repeats, args.seed, sys.executable))
+        runs.append(measure(n, args.repeats, args.seed, sys.executable, args.zensical))
     result = {
         "runs": runs,
         "seed": args.seed,
