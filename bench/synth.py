@@ -91,6 +91,7 @@ _COUNTRIES = ("Australia", "Belgium", "China", "India", "Iran", "Japan", "Korea"
 _UNITS = ("points", "%", "mL", "score", "days")
 _DOSE_UNITS = ("cells/kg", "TNC/kg", "MNC/kg", "cells", "cells/dose")
 _EVENT_UNITS = ("participants", "events", "infusions")
+_RATIOS = ("risk-ratio", "odds-ratio", "hazard-ratio")
 _RELATIONS = (
     "follow-up-of",
     "includes",
@@ -184,26 +185,34 @@ class _Maker:
                 "name": f"Synthetic outcome {k}",
                 "domain": self.pick("domain"),
                 "instrument": f"Scale {rng.choice('ABCDEFGH')}-{rng.randint(10, 99)}",
-                "time_point": f"{rng.choice((3, 6, 12, 24))} months",
+                "time_point": f"{months} months",
+                "months": months,
                 "primary": k == 1,
                 "description": self.words(6, 12),
                 "sources": cite(),
             }
-            for k in range(1, rng.randint(2, 4) + 1)
+            for k, months in enumerate(rng.choices((3, 6, 12, 24), k=rng.randint(2, 4)), 1)
         ]
         results = []
         for k, outcome in enumerate(outcomes):
-            value = round(rng.uniform(-5, 5), 2)
-            spread = round(rng.uniform(0.1, 3), 2)
+            measure = self.pick("effect_measure")
+            if measure in _RATIOS:  # above 0, on a log scale
+                value = round(rng.uniform(0.3, 3), 2)
+                factor = rng.uniform(1.1, 3)
+                ci = [round(value / factor, 2), round(value * factor, 2)]
+            else:
+                value = round(rng.uniform(-5, 5), 2)
+                spread = round(rng.uniform(0.1, 3), 2)
+                ci = [round(value - spread, 2), round(value + spread, 2)]
             results.append(
                 {
                     "outcome": outcome["id"],
                     "main": k == 0,
                     "comparison": "synthetic group 1 vs synthetic group 2",
-                    "effect_measure": self.pick("effect_measure"),
+                    "effect_measure": measure,
                     "value": value,
                     "unit": rng.choice(_UNITS),
-                    "ci": [round(value - spread, 2), round(value + spread, 2)],
+                    "ci": ci,
                     "ci_level": 95,
                     "p": f"0.{rng.randint(1, 999):03d}",
                     "n_analysed": rng.randint(10, enrolled),
@@ -313,6 +322,7 @@ class _Maker:
                 "date": self.date(2020, 2024)[:4],
                 "source": "paper",
             },
+            "added": self.date(2020, 2023),
             "last_reviewed": self.date(2024, 2025),
             "reviewed_by": "Synthetic Editor",
         }

@@ -3,11 +3,12 @@
 Loading, validating and rendering every record takes seconds at thousands of records, and
 `make serve`, `make site` and CI regenerate far more often than records change. After each
 successful generate, a small state file (.generator-state.json) remembers a digest of every
-input (the bytes of the records and the glossary, and of the generator's own code, templates
-and schema, plus the versions of the libraries that decide what is valid and how it renders)
-and the size and modification time of every file the generator owns in the output. When all of
-that is the same, there is nothing to do. Any difference, including a generated page edited or
-deleted by hand, means a full run, which then writes only the pages whose bytes differ.
+input (the bytes of the records, the glossary and mkdocs.yml, and of the generator's own
+code, templates and schema, plus the versions of the libraries that decide what is valid and
+how it renders) and the size and modification time of every file the generator owns in the
+output. When all of that is the same, there is nothing to do. Any difference, including a
+generated page edited or deleted by hand, means a full run, which then writes only the pages
+whose bytes differ.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ class State:
     summary: dict[str, Any]
 
 
-def input_digest(studies: Path, glossary: Path) -> str | None:
-    """Digest of everything a generate reads; None when something cannot be read."""
+def input_digest(studies: Path, files: list[Path]) -> str | None:
+    """Digest of everything a generate reads (the records and other files, e.g. the glossary
+    and mkdocs.yml); None when something cannot be read."""
     digest = hashlib.blake2b(_code_digest().encode(), digest_size=20)
     try:
         # Every candidate name, as the loader sees them (*.yml files are reported as errors).
@@ -54,8 +56,10 @@ def input_digest(studies: Path, glossary: Path) -> str | None:
             data = (studies / name).read_bytes()
             digest.update(f"\0{name}\0{len(data)}\0".encode())
             digest.update(data)
-        digest.update(b"\0glossary\0")
-        digest.update(glossary.read_bytes())
+        for path in files:
+            data = path.read_bytes()
+            digest.update(f"\0{path.name}\0{len(data)}\0".encode())
+            digest.update(data)
     except OSError:
         return None
     return digest.hexdigest()

@@ -148,7 +148,7 @@ def generate_site(paths: Paths) -> GenerateReport:
 
     Skipped when the inputs and the generated files are exactly as the last run left them.
     """
-    digest = input_digest(paths.studies, paths.glossary) if paths.state else None
+    digest = input_digest(paths.studies, [paths.glossary, paths.config]) if paths.state else None
     if paths.state and digest:
         unchanged = _unchanged_since_last_run(paths, paths.state, digest)
         if unchanged:

@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
+from generator.collate import RATIO_MEASURES
 from generator.errors import Issue
 from generator.load import FieldPath, RawRecord, format_field
 from generator.schema import load_schema
@@ -358,6 +359,14 @@ def check_result_values(record: RawRecord) -> Iterator[Issue]:
             yield _issue(record, ("results", i, "value"), "a value needs its effect_measure")
         if ci is not None and "value" not in item:
             yield _issue(record, ("results", i, "ci"), "a confidence interval needs its value")
+        measure = item.get("effect_measure")
+        if isinstance(measure, str) and measure in RATIO_MEASURES:  # drawn on a log scale
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0:
+                yield _issue(
+                    record, ("results", i, "value"), f"a ratio must be above 0, not {value}"
+                )
+            if isinstance(ci, list) and any(_is_number(x) and x <= 0 for x in ci):
+                yield _issue(record, ("results", i, "ci"), "a ratio's interval must be above 0")
         if isinstance(ci, list) and len(ci) == 2 and all(_is_number(x) for x in ci):
             low, high = ci
             if low > high:

@@ -99,3 +99,11 @@ def test_a_damaged_state_file_means_a_full_run(sample_project: Path) -> None:
 def test_the_digest_covers_templates_schema_and_code() -> None:
     names = {path.name for path in code_files()}
     assert {"study.md.j2", "_macros.md.j2", "study.schema.json", "render.py"} <= names
+
+
+def test_a_changed_site_config_is_regenerated(sample_project: Path) -> None:
+    paths = Paths.from_root(sample_project)
+    generate_site(paths)
+    config = sample_project / "mkdocs.yml"
+    config.write_text(config.read_text() + "\n# a comment changes the bytes\n")
+    assert not generate_site(paths).skipped

@@ -19,9 +19,10 @@ import pytest
 from bench.synth import make_records, write_records
 from generator.load import load_records
 from generator.pipeline import Paths, generate_site
-from generator.schema import labels
+from generator.schema import labels, load_schema
 from generator.validate import validate_records
 from tests.conftest import ROOT, copy_project
+from tests.test_model import _data_paths, _schema_paths
 
 RECORDS = 300
 
@@ -44,6 +45,9 @@ def test_synthetic_records_are_valid_and_cover_every_condition_and_cell_type(
     assert set(conditions) == set(labels("condition"))
     assert set(cell_types) == set(labels("cell_type"))
     assert all(d["short_name"].startswith("Synthetic trial ") for d in data)
+    schema = load_schema()
+    unused = _schema_paths(schema, schema) - set().union(*(_data_paths(d) for d in data))
+    assert unused == set(), "bench/synth.py should fill every schema field"
     assert sum("related" in d for d in data) > RECORDS // 4
 
 

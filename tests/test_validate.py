@@ -296,6 +296,17 @@ def test_estimate_must_lie_in_its_interval(tmp_path: Path, check: Callable[..., 
     ]
 
 
+def test_ratios_and_their_intervals_are_above_zero(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    # Ratios are drawn on a log scale: a non-positive one used to fail rendering instead.
+    record = _with_result(effect_measure="odds-ratio", value=-0.5, ci=[-1.2, 0.8])
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'value: -0.5', '-0.5')}: results[0].value: a ratio must be above 0, not -0.5",
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- -1.2', '-')}: results[0].ci: a ratio's interval must be above 0",
+    ]
+
+
 def test_dose_needs_value_or_ordered_range(tmp_path: Path, check: Callable[..., list[str]]) -> None:
     record = minimal_record(
         interventions=[
