@@ -40,18 +40,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.synth import write_records
+from generator.write import OWNED_DIRS, OWNED_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = (
     ".cache",
     ".generator-state.json",
-    "content/index.md",
-    "content/glossary.md",
-    "content/studies",
-    "content/conditions",
-    "content/cell-types",
     "includes",
+    *(f"content/{name}" for name in (*OWNED_FILES, *OWNED_DIRS)),
 )
+"""Everything a generate or build writes: removed for a cold run (a fresh clone)."""
 TARGETS_AT = 10_000
 
 
@@ -116,11 +114,12 @@ def folder_bytes(folder: Path) -> tuple[int, int]:
     return total, pages
 
 
-def written(stdout: str) -> int:
-    """Files written, from the generator's summary line ('... 3 written, ...')."""
+def written(stdout: str) -> tuple[int, int]:
+    """Files generated and files written, from the summary line ('-> 9 file(s): 3 written')."""
     for line in stdout.splitlines():
-        if " written," in line:
-            return int(line.split(" written,")[0].rsplit(" ", 1)[-1])
+        if " file(s): " in line and " written," in line:
+            files = int(line.split(" file(s): ")[0].rsplit(" ", 1)[-1])
+            return files, int(line.split(" written,")[0].rsplit(" ", 1)[-1])
     raise SystemExit(f"no summary line in generator output:\n{stdout}")
 
 
@@ -136,6 +135,8 @@ def measure(
     generator = [python, "-m", "generator", "--root"]
     samples: dict[str, list[float]] = {}
     warm_writes: list[int] = []
+    cold_writes: list[int] = []
+    files = 0
 
     def keep(name: str, step: Step) -> None:
         samples.setdefault(f"{name}_s", []).append(step.seconds)
@@ -150,10 +151,13 @@ def measure(
         root = str(project)
         for _ in range(repeats):
             clean(project, "site", "site-bare", "site-zensical")
-            keep("generate", run_step([*generator, root, "generate"], project, env))
+            cold = run_step([*generator, root, "generate"], project, env)
+            keep("generate", cold)
+            files, cold_written = written(cold.stdout)
+            cold_writes.append(files - cold_written)  # 0: every file was written
             warm = run_step([*generator, root, "generate"], project, env)
             keep("generate_warm", warm)
-            warm_writes.append(written(warm.stdout))
+            warm_writes.append(written(warm.stdout)[1])
             bare = [python, "-m", "mkdocs", "build", "--strict", "--quiet"]
             keep("bare_mkdocs", run_step([*bare, "--site-dir", "site-bare"], project, env))
             clean(project, "site")
@@ -182,6 +186,8 @@ def measure(
         "records": records,
         "generate_s": round(med["generate_s"], 3),
         "generate_warm_s": round(med["generate_warm_s"], 3),
+        "files": files,
+        "cold_unwritten_files": max(cold_writes),
         "files_written_warm": max(warm_writes),
         "build_s": round(med["build_s"], 3),
         "bare_mkdocs_s": round(med["bare_mkdocs_s"], 3),
@@ -259,6 +265,10 @@ def targets(runs: list[dict[str, Any]]) -> list[str]:
 
     for run in runs:
         n = run["records"]
+        check(
+            run["cold_unwritten_files"] == 0,
+            f"{n}: the cold generate wrote all {run['files']} files (it ran cold)",
+        )
         check(
             run["files_written_warm"] == 0,
             f"{n}: a no-change generate writes no file ({run['files_written_warm']})",
