@@ -61,10 +61,12 @@ class Step:
     cpu_seconds: float
     peak_rss_mb: float
     stdout: str
+    failure: str | None = None
 
 
-def run_step(args: Sequence[str], cwd: Path, env: dict[str, str]) -> Step:
-    """Run a command; fail loudly if it fails (a benchmark of a broken build means nothing)."""
+def run_step(args: Sequence[str], cwd: Path, env: dict[str, str], check: bool = True) -> Step:
+    """Run a command; fail loudly if it fails (a benchmark of a broken build means nothing),
+    unless check is false: then the failure's last line is kept in the Step."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err)
@@ -76,9 +78,13 @@ def run_step(args: Sequence[str], cwd: Path, env: dict[str, str]) -> Step:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
+    failure = None
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{stdout}{stderr}")
-    return Step(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout)
+        if check:
+            raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{stdout}{stderr}")
+        failure = ((stdout + stderr).strip().splitlines() or ["(no output)"])[-1]
+    cpu = usage.ru_utime + usage.ru_stime
+    return Step(seconds, cpu, usage.ru_maxrss / 1024, stdout, failure)
 
 
 def make_project(folder: Path, records: int, seed: int) -> Path:
@@ -136,6 +142,7 @@ def measure(
     samples: dict[str, list[float]] = {}
     warm_writes: list[int] = []
     cold_writes: list[int] = []
+    zensical_failure: str | None = None
     files = 0
 
     def keep(name: str, step: Step) -> None:
@@ -162,11 +169,15 @@ def measure(
             keep("bare_mkdocs", run_step([*bare, "--site-dir", "site-bare"], project, env))
             clean(project, "site")
             keep("build", run_step([*generator, root, "build"], project, env))
-            if zensical:  # the successor engine on the same pages, without its cache
+            if zensical and not zensical_failure:  # the same pages, without Zensical's cache
                 config = project / "zensical-bench.yml"
                 config.write_text("INHERIT: mkdocs.yml\nsite_dir: site-zensical\n")
                 command = [python, "-m", "zensical", "build", "--clean", "--config-file"]
-                keep("bare_zensical", run_step([*command, str(config)], project, env))
+                step = run_step([*command, str(config)], project, env, check=False)
+                if step.failure:  # reported, not timed: the figures are for successful builds
+                    zensical_failure = step.failure
+                else:
+                    keep("bare_zensical", step)
         site_bytes, html_pages = folder_bytes(project / "site")
         bare_bytes, _ = folder_bytes(project / "site-bare")
         content_bytes, _ = folder_bytes(project / "content")
@@ -175,7 +186,9 @@ def measure(
         zensical_bytes = folder_bytes(project / "site-zensical")[0] if zensical else None
     med = {k: statistics.median(v) for k, v in samples.items()}
     extra: dict[str, Any] = {}
-    if zensical:
+    if zensical and zensical_failure:
+        extra = {"zensical_failure": zensical_failure}
+    elif zensical:
         extra = {
             "bare_zensical_s": round(med["bare_zensical_s"], 3),
             "bare_zensical_cpu_s": round(med["bare_zensical_cpu_s"], 3),
@@ -234,12 +247,15 @@ COLUMNS = (
 def table(runs: list[dict[str, Any]]) -> str:
     """The runs as a Markdown table (pastes into issues and pull requests)."""
     columns: tuple[tuple[str, str, str], ...] = COLUMNS
-    if all("bare_zensical_s" in run for run in runs):
+    if any("bare_zensical_s" in run for run in runs):
         columns = (*COLUMNS, ("bare zensical s", "bare_zensical_s", "{:.2f}"))
     rows = [[name for name, _, _ in columns]]
     for run in runs:
         row = []
         for _, key, fmt in columns:
+            if key not in run:  # e.g. a Zensical build that failed
+                row.append("failed")
+                continue
             value = run[key]
             if key == "site_bytes":
                 value /= 1e6
@@ -354,6 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(runs))
     print()
     print("\n".join(targets(runs)))
+    for run in runs:
+        if "zensical_failure" in run:
+            print(f"zensical failed at {run['records']} records: {run['zensical_failure']}")
     print(
         f"\nload average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} "
         f"on {os.cpu_count()} CPUs; figures in {args.json}"
