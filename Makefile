@@ -11,6 +11,7 @@ ENGINE ?= mkdocs
 SITE_DIR ?= site
 BENCH_SIZES ?= 100 1000
 BENCH_REPEATS ?= 3
+BENCH_BUILD_REPEATS ?= 2
 export NO_MKDOCS_2_WARNING := 1
 # Browsers are never downloaded: the browser tests drive Debian's Chromium (/usr/bin/chromium).
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -50,7 +51,7 @@ browser-test: $(CHECK_STAMP) ## Chromium and axe tests on the built site/ (scree
 	$(PY) -m pytest tests/site
 
 bench: $(STAMP) ## time generate and build on synthetic records: make bench BENCH_SIZES="100 1000 10000"
-	$(PY) -m bench.run --sizes $(BENCH_SIZES) --repeats $(BENCH_REPEATS)
+	$(PY) -m bench.run --sizes $(BENCH_SIZES) --repeats $(BENCH_REPEATS) --build-repeats $(BENCH_BUILD_REPEATS)
 
 clean: ## remove build output and generated pages
 	rm -rf site site-zensical test-artifacts .cache .generator-state.json includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types

@@ -14,7 +14,8 @@ its peak memory is the process's own maximum resident set size (from wait4):
   site), i.e. what `make site` does on a fresh clone;
 - bare mkdocs: `mkdocs build --strict` on the already generated pages: the engine's floor.
 
-Each figure is the median of --repeats runs. Timings on a shared machine are noisy; CPU
+Each figure is the median of --repeats runs (the two builds: --build-repeats). Timings on a
+shared machine are noisy; CPU
 seconds (user + system, children included) are recorded beside wall-clock time, and the load
 average before and after, so that runs can be judged.
 """
@@ -130,9 +131,15 @@ def written(stdout: str) -> tuple[int, int]:
 
 
 def measure(
-    records: int, repeats: int, seed: int, python: str, zensical: bool = False
+    records: int,
+    repeats: int,
+    seed: int,
+    python: str,
+    zensical: bool = False,
+    build_repeats: int | None = None,
 ) -> dict[str, Any]:
-    """All figures for one record count (medians over repeats)."""
+    """All figures for one record count (medians over repeats; builds over build_repeats)."""
+    build_repeats = repeats if build_repeats is None else min(build_repeats, repeats)
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     # The project copy has no generator/ of its own: import this checkout's.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -156,7 +163,7 @@ def measure(
         record_bytes = sum(p.stat().st_size for p in (project / "studies").iterdir())
         print(f"  {records} records written in {time.perf_counter() - started:.1f} s", flush=True)
         root = str(project)
-        for _ in range(repeats):
+        for repeat in range(repeats):
             clean(project, "site", "site-bare", "site-zensical")
             cold = run_step([*generator, root, "generate"], project, env)
             keep("generate", cold)
@@ -165,6 +172,8 @@ def measure(
             warm = run_step([*generator, root, "generate"], project, env)
             keep("generate_warm", warm)
             warm_writes.append(written(warm.stdout)[1])
+            if repeat >= build_repeats:
+                continue
             bare = [python, "-m", "mkdocs", "build", "--strict", "--quiet"]
             keep("bare_mkdocs", run_step([*bare, "--site-dir", "site-bare"], project, env))
             clean(project, "site")
@@ -226,6 +235,7 @@ def measure(
         "bare_mkdocs_cpu_s": round(med["bare_mkdocs_cpu_s"], 3),
         **extra,
         "repeats": repeats,
+        "build_repeats": build_repeats,
         "samples": {k: [round(x, 3) for x in v] for k, v in samples.items() if k.endswith("_s")},
     }
 
@@ -333,7 +343,12 @@ def profile(records: int, seed: int, top: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each step (median)")
+    parser.add_argument(
+        "--build-repeats",
+        type=int,
+        help="runs of the two builds, the slow steps (default: --repeats)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--json",
@@ -355,7 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = []
     for n in args.sizes:
         print(f"measuring {n} records ({args.repeats} repeats)...", flush=True)
-        runs.append(measure(n, args.repeats, args.seed, sys.executable, args.zensical))
+        runs.append(
+            measure(n, args.repeats, args.seed, sys.executable, args.zensical, args.build_repeats)
+        )
     result = {
         "runs": runs,
         "seed": args.seed,
