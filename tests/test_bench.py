@@ -1,0 +1,57 @@
+"""The benchmark's own arithmetic: what it parses, measures and calls a miss."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.run import run_step, table, targets, written
+
+
+def test_summary_line_is_parsed() -> None:
+    line = "1000 record(s) -> 4086 file(s): 12 written, 0 removed, 4074 unchanged\n"
+    assert written("site built\n" + line) == (4086, 12)
+
+
+def test_peak_memory_of_a_child_process_is_measured(tmp_path: Path) -> None:
+    code = "x = bytearray(80_000_000); print('done')"
+    step = run_step([sys.executable, "-c", code], tmp_path, {})
+    assert step.stdout == "done\n"
+    assert step.peak_rss_mb > 80
+    assert step.failure is None
+
+
+def test_a_failing_step_is_reported_when_not_checked(tmp_path: Path) -> None:
+    step = run_step([sys.executable, "-c", "raise SystemExit('too long')"], tmp_path, {}, False)
+    assert step.failure == "too long"
+
+
+def run(records: int, **changes: Any) -> dict[str, Any]:
+    figures: dict[str, Any] = {
+        "records": records,
+        "files": records * 4,
+        "cold_unwritten_files": 0,
+        "files_written_warm": 0,
+        "generate_s": 10.0,
+        "generate_warm_s": 0.5,
+        "build_s": 110.0,
+        "bare_mkdocs_s": 100.0,
+        "build_over_bare": 1.1,
+        "peak_rss_mb": 300.0,
+        "site_bytes": records * 80_000,
+        "site_bytes_per_record": 80_000,
+    }
+    return figures | changes
+
+
+def test_targets_hold_and_miss_as_the_issue_sets_them() -> None:
+    good = [run(1000), run(10_000)]
+    assert not [line for line in targets(good) if line.startswith("MISS")]
+    bad = [
+        run(1000),
+        run(10_000, generate_s=30.0, files_written_warm=3, site_bytes_per_record=95_000),
+    ]
+    misses = [line for line in targets(bad) if line.startswith("MISS")]
+    assert len(misses) == 3  # generate time, warm writes, bytes per record
+    assert "| records |" in table(good)
