@@ -41,12 +41,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.synth import write_records
+from generator.cache import STATE_FILE
 from generator.write import OWNED_DIRS, OWNED_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = (
     ".cache",
-    ".generator-state.json",
+    STATE_FILE,
     "includes",
     *(f"content/{name}" for name in (*OWNED_FILES, *OWNED_DIRS)),
 )
@@ -174,7 +175,7 @@ def measure(
             warm_writes.append(written(warm.stdout)[1])
             if repeat >= build_repeats:
                 continue
-            bare = [python, "-m", "mkdocs", "build", "--strict", "--quiet"]
+            bare = [python, "-m", "mkdocs", "build", "--strict"]  # as `generator build` runs it
             keep("bare_mkdocs", run_step([*bare, "--site-dir", "site-bare"], project, env))
             clean(project, "site")
             keep("build", run_step([*generator, root, "build"], project, env))

@@ -24,6 +24,8 @@ from typing import Any
 
 from generator.write import owned_files, write_if_changed
 
+STATE_FILE = ".generator-state.json"
+"""Where the state is kept, relative to the project folder (git-ignored)."""
 VERSION = 1
 LIBRARIES = ("jinja2", "jsonschema", "jsonschema-rs", "PyYAML")
 """Libraries whose version can change what is accepted or what is written."""

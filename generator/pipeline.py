@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from generator.cache import State, input_digest, output_stats, read_state, save_state
+from generator.cache import STATE_FILE, State, input_digest, output_stats, read_state, save_state
 from generator.collate import Site, collate_site
 from generator.errors import Issue, ValidationFailed
 from generator.load import load_file, load_records, load_site_url
@@ -48,7 +48,7 @@ class Paths:
             glossary=root / "data" / "glossary.yaml",
             abbreviations=root / "includes" / "abbreviations.md",
             config=root / "mkdocs.yml",
-            state=root / ".generator-state.json",
+            state=root / STATE_FILE,
         )
 
 

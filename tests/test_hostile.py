@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from generator.cache import STATE_FILE
 from generator.load import MAX_BYTES, RawRecord, load_file
 from generator.write import OWNED_DIRS, OWNED_FILES
 from tests.conftest import DATA, ROOT, copy_project
@@ -372,9 +373,14 @@ class InertBuild:
     control: Shapes
 
 
-# What a build may write: the site, the generator's own pages and the abbreviation list.
+# What a build may write: the site, the generator's own pages, the abbreviation list and the
+# no-change state (generator/cache.py).
 OUTPUT_DIRS = ("site/", *(f"content/{name}/" for name in OWNED_DIRS))
-OUTPUT_FILES = ("includes/abbreviations.md", *(f"content/{name}" for name in OWNED_FILES))
+OUTPUT_FILES = (
+    "includes/abbreviations.md",
+    STATE_FILE,
+    *(f"content/{name}" for name in OWNED_FILES),
+)
 
 
 @pytest.fixture(scope="module")
