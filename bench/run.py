@@ -165,7 +165,8 @@ def measure(
         print(f"  {records} records written in {time.perf_counter() - started:.1f} s", flush=True)
         root = str(project)
         for repeat in range(repeats):
-            clean(project, "site", "site-bare", "site-zensical")
+            # The sites stay from the last repeat that built them, to be measured below.
+            clean(project, *(("site", "site-bare", "site-zensical") * (repeat < build_repeats)))
             cold = run_step([*generator, root, "generate"], project, env)
             keep("generate", cold)
             files, cold_written = written(cold.stdout)
