@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -85,3 +87,15 @@ def sample_project(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     project.mkdir()
     return copy_project(project, DATA / "studies", DATA / "glossary.yaml")
+
+
+def run_generator(*args: str, cwd: Path, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+    """Run `python -m generator --root CWD ARGS...` as a contributor would; never raises."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "--root", str(cwd), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+        check=False,
+    )

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from generator.cli import main
-from tests.conftest import ROOT, minimal_record
+from tests.conftest import minimal_record, run_generator
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(cwd), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
+    return run_generator(*args, cwd=cwd)
 
 
 def test_check_passes_on_the_fixtures(

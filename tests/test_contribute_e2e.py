@@ -5,14 +5,13 @@ from __future__ import annotations
 import html as html_module
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from generator.load import RawRecord, parse_text
 from generator.validate import placeholders
-from tests.conftest import DATA, ROOT, copy_project
+from tests.conftest import DATA, copy_project, run_generator
 
 pytestmark = pytest.mark.slow
 
@@ -39,14 +38,7 @@ DELETE = {"dose", "countries"}
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(cwd), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
+    return run_generator(*args, cwd=cwd, timeout=300)
 
 
 def fill_in(path: Path) -> int:

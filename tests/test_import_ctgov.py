@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +12,14 @@ import pytest
 from generator.importers.ctgov import draft_record, draft_text, registry_changes
 from generator.load import RawRecord, parse_text
 from generator.validate import PLACEHOLDER, TO_FILL_IN, validate_records
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, run_generator
 
 CTGOV = DATA / "ctgov"
 FIXTURES = sorted(CTGOV.glob("*.json"))
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(cwd), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
+    return run_generator(*args, cwd=cwd)
 
 
 def study(name: str) -> Any:

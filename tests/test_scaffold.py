@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -11,18 +10,11 @@ import yaml
 from generator.load import RawRecord, parse_text
 from generator.scaffold import skeleton
 from generator.validate import validate_records
-from tests.conftest import ROOT, minimal_record
+from tests.conftest import minimal_record, run_generator
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(cwd), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
+    return run_generator(*args, cwd=cwd)
 
 
 def test_skeleton_is_reported_only_at_its_placeholders() -> None:
