@@ -32,9 +32,18 @@ def search(reader: Reader, query: str) -> list[str]:
     meta = reader.page.locator(".md-search-result__meta")
     meta.filter(has_text="Type to start searching").wait_for()
     box.press_sequentially(query)  # real key presses: the theme searches on keyup
-    results = reader.page.locator(".md-search-result__item > a.md-search-result__link")
-    results.first.wait_for()
-    hrefs = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
+    selector = ".md-search-result__item > a.md-search-result__link"
+    reader.page.locator(selector).first.wait_for()
+    # The list is re-rendered on every key press: read it in one step, and only once it has
+    # stopped changing (reading item by item raced a re-render and timed out).
+    read = "els => els.map(e => e.getAttribute('href') || '')"
+    hrefs: list[str] = reader.page.eval_on_selector_all(selector, read)
+    for _ in range(50):
+        reader.page.wait_for_timeout(200)
+        now: list[str] = reader.page.eval_on_selector_all(selector, read)
+        if now == hrefs:
+            break
+        hrefs = now
     return [urlsplit(urljoin(reader.page.url, href)).path.lstrip("/") for href in hrefs]
 
 
