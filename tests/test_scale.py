@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from generator.load import load_records
 from generator.pipeline import Paths, generate_site
 from generator.schema import labels, load_schema
 from generator.validate import validate_records
-from tests.conftest import ROOT, copy_project
+from tests.conftest import ROOT, copy_project, run_generator
 from tests.test_model import _data_paths, _schema_paths
 
 RECORDS = 300
@@ -79,14 +77,7 @@ def test_a_regenerate_with_nothing_changed_writes_no_file(project: Path) -> None
 
 @pytest.mark.slow
 def test_a_study_page_does_not_carry_every_study_in_its_navigation(project: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(project), "build"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-        check=False,
-    )
+    result = run_generator("build", cwd=project, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     page = (project / "site" / "studies" / "synthetic-trial-00150" / "index.html").read_text()
     nav_links = re.findall(r'<a[^>]*class="md-nav__link[^"]*"[^>]*href="([^"]+)"', page)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,7 +12,7 @@ import pytest
 import yaml
 
 from generator.schema import labels
-from tests.conftest import ROOT, copy_project, minimal_record
+from tests.conftest import ROOT, copy_project, minimal_record, run_generator
 
 pytestmark = pytest.mark.slow
 
@@ -69,14 +67,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         design={"description": EVIL, "sources": ["paper"]},
     )
     (project / "studies" / "hostile-text.yaml").write_text(yaml.safe_dump(hostile))
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(project), "build"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
+    result = run_generator("build", cwd=project, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr
     return project / "site"
