@@ -60,6 +60,8 @@ class RawRecord:
     positions: Mapping[FieldPath, tuple[int, int]] | None = field(default=None, repr=False)
     key_positions: Mapping[FieldPath, tuple[int, int]] | None = field(default=None, repr=False)
     text: str | None = field(default=None, repr=False)
+    printed: Mapping[FieldPath, str] = field(default_factory=dict, repr=False)
+    """The text of every number whose value alone would lose how it was printed (2.30, .5)."""
 
     @cached_property
     def _tables(self) -> tuple[Mapping[FieldPath, tuple[int, int]], ...]:
@@ -167,7 +169,7 @@ def parse_text(path: Path, text: str) -> RawRecord | Issue:
         return Issue(path, line, column, "", f"YAML error: {str(exc).splitlines()[0]}")
     if not builder.documents:
         return Issue(path, 1, 1, "", "file is empty")
-    return RawRecord(path, builder.documents[0], text=text)
+    return RawRecord(path, builder.documents[0], text=text, printed=builder.printed)
 
 
 def _parse(builder: _TreeBuilder, text: str) -> None:
@@ -208,11 +210,12 @@ class _TreeBuilder:
         self.documents: list[Any] = []
         self.positions: dict[FieldPath, tuple[int, int]] = {}
         self.key_positions: dict[FieldPath, tuple[int, int]] = {}
+        self.printed: dict[FieldPath, str] = {}
         self._stack: list[_Frame] = []
 
     def consume(self, events: Iterator[yaml.Event]) -> None:
         stack, track = self._stack, self.track
-        positions, key_positions = self.positions, self.key_positions
+        positions, key_positions, printed = self.positions, self.key_positions, self.printed
         for event in events:
             # Fast path for the bulk of a record, a value scalar with no tag, no anchor and no
             # escapes (parse_text scanned the raw text; only double quotes can add characters).
@@ -243,6 +246,8 @@ class _TreeBuilder:
                     value = _resolve(event)
                     if value.__class__ in _NUMBERS and not abs(value) < MAX_NUMBER:
                         self._scalar(event)  # refuses
+                    if value.__class__ is float and repr(value) != event.value:
+                        printed[(*top.path, key)] = event.value  # keeps 2.30 as printed
                     container[key] = value
                     top.key = None
                     if track:
@@ -251,6 +256,8 @@ class _TreeBuilder:
                     value = _resolve(event)
                     if value.__class__ in _NUMBERS and not abs(value) < MAX_NUMBER:
                         self._scalar(event)  # refuses
+                    if value.__class__ is float and repr(value) != event.value:
+                        printed[(*top.path, len(container))] = event.value
                     if track:
                         positions[(*top.path, len(container))] = _mark(event)
                     container.append(value)
@@ -321,7 +328,9 @@ class _TreeBuilder:
         if top is None:
             self.documents.append(value)
             return
-        self._place(value, event)
+        where = self._place(value, event)
+        if isinstance(value, float) and repr(value) != event.value:
+            self.printed[where] = event.value
 
     def _key(self, frame: _Frame, event: yaml.ScalarEvent) -> None:
         key = event.value

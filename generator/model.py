@@ -1,14 +1,25 @@
 """Model stage: turn validated record data into typed, immutable study objects.
 
 Only called on records that passed validation, so fields have the types the schema promises.
-Vocabulary values stay as their schema codes here; labels are looked up when rendering.
+The dataclasses mirror the schema's blocks and names. Vocabulary values stay as their schema
+codes here; their labels and meanings are looked up in the schema (`generator.schema`).
+
+Numbers in results keep the precision the source printed: the loader remembers the text of
+a number such as 2.30, and it becomes a `Decimal` here, so it is shown as 2.30, not 2.3.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
 from typing import Any
+
+from generator.load import FieldPath
+
+Number = int | float | Decimal
+Interval = tuple[Number, Number]
 
 
 @dataclass(frozen=True)
@@ -34,38 +45,92 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A block of prose with its sources (comparator, ...)."""
+
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Period:
+    id: str
+    label: str
+    months: Number | None = None
+
+
+@dataclass(frozen=True)
+class Design:
+    description: str
+    sources: tuple[str, ...]
+    allocation: str | None = None
+    masking: str | None = None
+    model: str | None = None
+    periods: tuple[Period, ...] = ()
+    centres: int | None = None
+
+
+@dataclass(frozen=True)
+class Population:
+    description: str
+    sources: tuple[str, ...]
+    planned: int | None = None
+    enrolled: int | None = None
+    age: str | None = None
+    eligible_age: str | None = None
+    gestational_age: str | None = None
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
 class Arm:
     id: str
     label: str
+    role: str
     n: int | None = None
     n_analysed: int | None = None
     description: str | None = None
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Dose:
     unit: str
-    value: float | None = None
-    low: float | None = None
-    high: float | None = None
+    value: Number | None = None
+    low: Number | None = None
+    high: Number | None = None
     minimum: bool = False
     note: str | None = None
 
 
 @dataclass(frozen=True)
 class Intervention:
+    arm: str
     cell_type: str
     route: str
     sources: tuple[str, ...]
-    arm: str | None = None
+    period: str | None = None
     tissue_source: str | None = None
     donor: str | None = None
     product: str | None = None
+    storage: str | None = None
+    hla_match: str | None = None
     dose: Dose | None = None
     doses: int | None = None
     max_doses: bool = False
+    interval: str | None = None
     timing: str | None = None
     co_interventions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mid:
+    """A minimal important difference, with the reference that establishes it."""
+
+    value: Number
+    source: str
+    unit: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,26 +140,102 @@ class Outcome:
     sources: tuple[str, ...]
     domain: str | None = None
     instrument: str | None = None
+    subscale: str | None = None
+    direction: str | None = None
     time_point: str | None = None
-    months: float | None = None
-    primary: bool = False
+    role: str | None = None
+    role_stated_by: str | None = None
+    mid: Mid | None = None
     description: str | None = None
+
+    @property
+    def primary(self) -> bool:
+        return self.role == "primary"
 
 
 @dataclass(frozen=True)
-class Result:
+class Subgroup:
+    label: str
+    prespecified: bool
+    definition: str | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    plan: str | None = None
+    population: str | None = None
+    adjusted: bool | None = None
+    covariates: str | None = None
+    method: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupValue:
+    """A value for one arm (or several arms taken together): a mean, median, count, events
+    of a total or a proportion."""
+
     outcome: str
+    arms: tuple[str, ...]
     source: str
-    main: bool = False
-    comparison: str | None = None
-    effect_measure: str | None = None
-    value: float | None = None
+    time_point: str | None = None
+    months: Number | None = None
+    statistic: str | None = None
+    scale: str | None = None
+    value: Number | None = None
+    events: int | None = None
+    total: int | None = None
     unit: str | None = None
-    ci: tuple[float, float] | None = None
-    ci_level: float = 95
+    sd: Number | None = None
+    se: Number | None = None
+    iqr: Interval | None = None
+    range: Interval | None = None
+    ci: Interval | None = None
+    ci_level: Number = 95
+    n: int | None = None
     p: str | None = None
-    n_analysed: int | None = None
+    subgroup: Subgroup | None = None
     statement: str | None = None
+    note: str | None = None
+    locator: str | None = None
+    obtained: str = "as-reported"
+    formula: str | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.value is not None or self.events is not None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A comparison between arms: experimental arm(s) against comparator arm(s)."""
+
+    outcome: str
+    experimental: tuple[str, ...]
+    comparator: tuple[str, ...]
+    source: str
+    time_point: str | None = None
+    months: Number | None = None
+    measure: str | None = None
+    scale: str | None = None
+    value: Number | None = None
+    unit: str | None = None
+    ci: Interval | None = None
+    ci_level: Number = 95
+    p: str | None = None
+    n: int | None = None
+    analysis: Analysis = field(default_factory=Analysis)
+    subgroup: Subgroup | None = None
+    studies: int | None = None
+    i2: Number | None = None
+    statement: str | None = None
+    note: str | None = None
+    locator: str | None = None
+    obtained: str = "as-reported"
+    formula: str | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.value is not None
 
 
 @dataclass(frozen=True)
@@ -106,14 +247,46 @@ class SafetyEvent:
     unit: str | None = None
     arm: str | None = None
     note: str | None = None
+    locator: str | None = None
+    time_point: str | None = None
 
 
 @dataclass(frozen=True)
-class Section:
-    """A block of prose with its sources (design, population, comparator, safety, ...)."""
-
-    text: str
+class Safety:
+    summary: str
     sources: tuple[str, ...]
+    follow_up: str | None = None
+    events: tuple[SafetyEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class Included:
+    """A study a review includes: a record on this site, or a citation."""
+
+    record: str | None = None
+    citation: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    registration: str | None = None
+
+
+@dataclass(frozen=True)
+class Pooled:
+    sources: tuple[str, ...]
+    studies: int | None = None
+    model: str | None = None
+    includes: tuple[Included, ...] = ()
+    includes_complete: bool = False
+
+
+@dataclass(frozen=True)
+class Trial:
+    """The trial a record reports, shared by every record that reports it."""
+
+    id: str
+    basis: str
+    sources: tuple[str, ...]
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +299,21 @@ class Registration:
 class Relation:
     id: str
     relation: str
+
+
+@dataclass(frozen=True)
+class Dates:
+    entries: tuple[tuple[str, str], ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceNotes:
+    sources: tuple[str, ...] = ()
+    conflicts_of_interest: str | None = None
+    funding: str | None = None
+    commercial_interest: str | None = None
+    caveats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,47 +349,41 @@ class Study:
     summary: str
     references: tuple[Reference, ...]
     last_reviewed: str
+    status_checked: str | None = None
     phase: str | None = None
     conditions_as_registered: tuple[str, ...] = ()
-    design: Section | None = None
-    allocation: str | None = None
-    masking: str | None = None
-    crossover: bool | None = None
-    centres: int | None = None
-    population: Section | None = None
-    planned: int | None = None
-    enrolled: int | None = None
-    age: str | None = None
-    gestational_age: str | None = None
-    severity: str | None = None
-    studies_included: int | None = None
+    trial: Trial | None = None
+    design: Design | None = None
+    population: Population | None = None
     arms: tuple[Arm, ...] = ()
     interventions: tuple[Intervention, ...] = ()
-    comparator_kind: str | None = None
     comparator: Section | None = None
     outcomes: tuple[Outcome, ...] = ()
-    results: tuple[Result, ...] = ()
-    safety: Section | None = None
-    safety_follow_up: str | None = None
-    safety_events: tuple[SafetyEvent, ...] = ()
+    group_values: tuple[GroupValue, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    pooled: Pooled | None = None
+    safety: Safety | None = None
     registrations: tuple[Registration, ...] = ()
     sponsor: str | None = None
     collaborators: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
-    dates: tuple[tuple[str, str], ...] = ()
-    dates_sources: tuple[str, ...] = ()
+    dates: Dates = field(default_factory=Dates)
     related: tuple[Relation, ...] = ()
-    conflicts_of_interest: str | None = None
-    funding: str | None = None
-    commercial_interest: str | None = None
-    caveats: tuple[str, ...] = ()
-    source_notes_sources: tuple[str, ...] = ()
+    source_notes: SourceNotes = field(default_factory=SourceNotes)
     certainty: tuple[Certainty, ...] = ()
     risk_of_bias: RiskOfBias | None = None
     reviewed_by: str | None = None
     added: str | None = None
-    # The validated record as loaded, for the dataset downloads (which keep the record shape).
+    # The validated record as loaded (numbers as printed), for the dataset download.
     record: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def enrolled(self) -> int | None:
+        return self.population.enrolled if self.population else None
+
+    @property
+    def planned(self) -> int | None:
+        return self.population.planned if self.population else None
 
     @property
     def cell_types(self) -> tuple[str, ...]:
@@ -212,22 +394,77 @@ class Study:
     def primary_outcomes(self) -> tuple[Outcome, ...]:
         return tuple(o for o in self.outcomes if o.primary)
 
+    @property
+    def has_results(self) -> bool:
+        return bool(self.group_values or self.effects)
+
+    @cached_property
+    def _outcomes(self) -> dict[str, Outcome]:
+        return {o.id: o for o in self.outcomes}
+
+    @cached_property
+    def _arms(self) -> dict[str, Arm]:
+        return {a.id: a for a in self.arms}
+
+    @cached_property
+    def _reference_numbers(self) -> dict[str, int]:
+        return {r.id: i for i, r in enumerate(self.references, 1)}
+
     def outcome(self, outcome_id: str) -> Outcome:
-        return next(o for o in self.outcomes if o.id == outcome_id)
+        return self._outcomes[outcome_id]
+
+    def arm(self, arm_id: str) -> Arm:
+        """An arm of the study (validation guarantees it exists)."""
+        return self._arms[arm_id]
 
     def arm_label(self, arm_id: str) -> str:
-        """Label of an arm of population.arms (validation guarantees it exists)."""
-        return next(a.label for a in self.arms if a.id == arm_id)
+        return self._arms[arm_id].label
+
+    def reference(self, ref_id: str) -> Reference:
+        return self.references[self._reference_numbers[ref_id] - 1]
 
     def reference_number(self, ref_id: str) -> int:
         """1-based position of a reference in the numbered list."""
-        return next(i for i, r in enumerate(self.references, 1) if r.id == ref_id)
+        return self._reference_numbers[ref_id]
+
+    def arm_cell_types(self, arm_id: str) -> tuple[str, ...]:
+        """Cell types given to an arm (none for a control arm)."""
+        return tuple(dict.fromkeys(i.cell_type for i in self.interventions if i.arm == arm_id))
 
 
-def build_study(data: dict[str, Any]) -> Study:
-    """Build a Study from one validated record."""
-    design = data.get("design", {})
-    population = data.get("population", {})
+# --- building --------------------------------------------------------------------------------
+
+RESULT_LISTS = ("group_values", "effects")
+PRINTED_FIELDS = frozenset({"value", "sd", "se", "ci", "iqr", "range", "i2"})
+"""Result numbers shown as printed (2.30 stays 2.30); doses and months are formatted."""
+
+
+def with_printed(data: dict[str, Any], printed: Mapping[FieldPath, str]) -> dict[str, Any]:
+    """The record with each result number whose printed text differs from its value as a
+    `Decimal` of that text. Containers on the way are copied; `data` is not changed."""
+    out = dict(data)
+    for path, text in printed.items():
+        if len(path) < 3 or path[0] not in RESULT_LISTS:
+            if not (len(path) == 4 and path[0] == "outcomes" and path[2:] == ("mid", "value")):
+                continue
+        elif path[2] not in PRINTED_FIELDS:
+            continue
+        node: Any = out
+        for part in path[:-1]:
+            child = node[part]
+            copy = dict(child) if isinstance(child, dict) else list(child)
+            node[part] = copy
+            node = copy
+        node[path[-1]] = Decimal(text)
+    return out
+
+
+def build_study(data: dict[str, Any], printed: Mapping[FieldPath, str] | None = None) -> Study:
+    """Build a Study from one validated record (and the printed text of its numbers)."""
+    if printed:
+        data = with_printed(data, printed)
+    design = data.get("design")
+    population = data.get("population")
     comparator = data.get("comparator")
     safety = data.get("safety")
     notes = data.get("source_notes", {})
@@ -243,41 +480,38 @@ def build_study(data: dict[str, Any]) -> Study:
         summary=data["summary"],
         references=tuple(_reference(r) for r in data["references"]),
         last_reviewed=data["last_reviewed"],
+        status_checked=data.get("status_checked"),
         phase=data.get("phase"),
         conditions_as_registered=tuple(data.get("conditions_as_registered", ())),
-        design=_section(design, "description"),
-        allocation=design.get("allocation"),
-        masking=design.get("masking"),
-        crossover=design.get("crossover"),
-        centres=design.get("centres"),
-        population=_section(population, "description"),
-        planned=population.get("planned"),
-        enrolled=population.get("enrolled"),
-        age=population.get("age"),
-        gestational_age=population.get("gestational_age"),
-        severity=population.get("severity"),
-        studies_included=population.get("studies"),
-        arms=tuple(Arm(**a) for a in population.get("arms", ())),
+        trial=_with_sources(Trial, data["trial"]) if "trial" in data else None,
+        design=_design(design) if design else None,
+        population=_with_sources(Population, population) if population else None,
+        arms=tuple(_with_sources(Arm, a) for a in data.get("arms", ())),
         interventions=tuple(_intervention(i) for i in data.get("interventions", ())),
-        comparator_kind=comparator["kind"] if comparator else None,
-        comparator=_section(comparator, "description"),
+        comparator=Section(comparator["description"], tuple(comparator["sources"]))
+        if comparator
+        else None,
         outcomes=tuple(_outcome(o) for o in data.get("outcomes", ())),
-        results=tuple(_result(r) for r in data.get("results", ())),
-        safety=_section(safety, "summary"),
-        safety_follow_up=safety.get("follow_up") if safety else None,
-        safety_events=tuple(SafetyEvent(**e) for e in (safety or {}).get("events", ())),
+        group_values=tuple(_group_value(v) for v in data.get("group_values", ())),
+        effects=tuple(_effect(e) for e in data.get("effects", ())),
+        pooled=_pooled(data["pooled"]) if "pooled" in data else None,
+        safety=_safety(safety) if safety else None,
         registrations=tuple(Registration(**r) for r in data.get("registrations", ())),
         sponsor=data.get("sponsor"),
         collaborators=tuple(data.get("collaborators", ())),
         countries=tuple(data.get("countries", ())),
-        dates=tuple((k, v) for k, v in dates.items() if k != "sources"),
-        dates_sources=tuple(dates.get("sources", ())),
+        dates=Dates(
+            tuple((k, v) for k, v in dates.items() if k != "sources"),
+            tuple(dates.get("sources", ())),
+        ),
         related=tuple(Relation(**r) for r in data.get("related", ())),
-        conflicts_of_interest=notes.get("conflicts_of_interest"),
-        funding=notes.get("funding"),
-        commercial_interest=notes.get("commercial_interest"),
-        caveats=tuple(notes.get("caveats", ())),
-        source_notes_sources=tuple(notes.get("sources", ())),
+        source_notes=SourceNotes(
+            **{
+                **notes,
+                "sources": tuple(notes.get("sources", ())),
+                "caveats": tuple(notes.get("caveats", ())),
+            }
+        ),
         certainty=tuple(Certainty(**c) for c in data.get("certainty", ())),
         risk_of_bias=_risk_of_bias(rob) if rob else None,
         reviewed_by=data.get("reviewed_by"),
@@ -286,14 +520,17 @@ def build_study(data: dict[str, Any]) -> Study:
     )
 
 
-def _section(block: dict[str, Any] | None, text_key: str) -> Section | None:
-    if not block or text_key not in block:
-        return None
-    return Section(block[text_key], tuple(block.get("sources", ())))
+def _with_sources(cls: Any, data: dict[str, Any]) -> Any:
+    return cls(**{**data, **({"sources": tuple(data["sources"])} if "sources" in data else {})})
 
 
 def _reference(data: dict[str, Any]) -> Reference:
     return Reference(**{**data, "authors": tuple(data.get("authors", ()))})
+
+
+def _design(data: dict[str, Any]) -> Design:
+    periods = tuple(Period(**p) for p in data.get("periods", ()))
+    return Design(**{**data, "sources": tuple(data["sources"]), "periods": periods})
 
 
 def _intervention(data: dict[str, Any]) -> Intervention:
@@ -309,12 +546,53 @@ def _intervention(data: dict[str, Any]) -> Intervention:
 
 
 def _outcome(data: dict[str, Any]) -> Outcome:
-    return Outcome(**{**data, "sources": tuple(data["sources"])})
+    mid = Mid(**data["mid"]) if "mid" in data else None
+    return Outcome(**{**data, "sources": tuple(data["sources"]), "mid": mid})
 
 
-def _result(data: dict[str, Any]) -> Result:
-    ci = data.get("ci")
-    return Result(**{**data, "ci": (ci[0], ci[1]) if ci else None})
+def _pair(value: list[Number] | None) -> Interval | None:
+    return (value[0], value[1]) if value else None
+
+
+def _subgroup(data: dict[str, Any] | None) -> Subgroup | None:
+    return Subgroup(**data) if data else None
+
+
+def _group_value(data: dict[str, Any]) -> GroupValue:
+    arms = (data["arm"],) if "arm" in data else tuple(data["arms"])
+    return GroupValue(
+        **{
+            **{k: v for k, v in data.items() if k != "arm"},
+            "arms": arms,
+            "ci": _pair(data.get("ci")),
+            "iqr": _pair(data.get("iqr")),
+            "range": _pair(data.get("range")),
+            "subgroup": _subgroup(data.get("subgroup")),
+        }
+    )
+
+
+def _effect(data: dict[str, Any]) -> Effect:
+    return Effect(
+        **{
+            **data,
+            "experimental": tuple(data["experimental"]),
+            "comparator": tuple(data["comparator"]),
+            "ci": _pair(data.get("ci")),
+            "analysis": Analysis(**data.get("analysis", {})),
+            "subgroup": _subgroup(data.get("subgroup")),
+        }
+    )
+
+
+def _pooled(data: dict[str, Any]) -> Pooled:
+    includes = tuple(Included(**i) for i in data.get("includes", ()))
+    return Pooled(**{**data, "sources": tuple(data["sources"]), "includes": includes})
+
+
+def _safety(data: dict[str, Any]) -> Safety:
+    events = tuple(SafetyEvent(**e) for e in data.get("events", ()))
+    return Safety(**{**data, "sources": tuple(data["sources"]), "events": events})
 
 
 def _risk_of_bias(data: dict[str, Any]) -> RiskOfBias:

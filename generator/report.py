@@ -18,10 +18,10 @@ from typing import Any
 
 from generator.errors import Issue
 from generator.load import FieldPath, RawRecord, format_field
+from generator.schema import having
 
 REVIEW_MONTHS = 12
 """How long a review stays fresh."""
-STILL_RECRUITING = ("recruiting", "not-yet-recruiting")
 
 
 def _issue(record: RawRecord, where: FieldPath, message: str) -> Issue:
@@ -87,7 +87,7 @@ def stale_review(record: RawRecord, today: date) -> Iterator[Issue]:
 def recruiting_after_completion(record: RawRecord, today: date) -> Iterator[Issue]:
     """A trial still (not yet) recruiting whose completion date has passed."""
     status = _get(record.data, "status")
-    if status not in STILL_RECRUITING:
+    if status not in having("status", "x-open"):
         return
     for field in ("completion", "primary_completion"):
         value = _get(record.data, "dates", field)
@@ -123,51 +123,51 @@ def _year(record: RawRecord) -> int | None:
     return None
 
 
-def _related(records: list[RawRecord]) -> set[frozenset[str]]:
+def related_pairs(records: list[RawRecord]) -> set[frozenset[str]]:
+    """Pairs of record ids that say how they relate: a `related` link or one shared trial."""
     pairs: set[frozenset[str]] = set()
-    for record in records:
-        own = _get(record.data, "id")
-        for item in _get(record.data, "related") or []:
-            other = _get(item, "id")
-            if isinstance(own, str) and isinstance(other, str):
-                pairs.add(frozenset((own, other)))
-    return pairs
-
-
-def duplicate_candidates(records: list[RawRecord]) -> Iterator[Issue]:
-    """Records not related to each other that share a registration, or a title and year."""
-    related = _related(records)
-    first: dict[tuple[str, ...], tuple[str, RawRecord]] = {}
+    by_trial: dict[str, list[str]] = {}
     for record in records:
         own = _get(record.data, "id")
         if not isinstance(own, str):
             continue
-        keys: list[tuple[FieldPath, tuple[str, ...], str]] = []
-        for index, reg in enumerate(_get(record.data, "registrations") or []):
-            ident = _get(reg, "id")
-            if isinstance(ident, str):
-                keys.append(
-                    (
-                        ("registrations", index, "id"),
-                        ("reg", ident.upper()),
-                        f"registration {ident}",
-                    )
-                )
+        related = _get(record.data, "related")
+        for item in related if isinstance(related, list) else []:
+            other = _get(item, "id")
+            if isinstance(other, str):
+                pairs.add(frozenset((own, other)))
+        trial = _get(record.data, "trial", "id")
+        if isinstance(trial, str):
+            by_trial.setdefault(trial, []).append(own)
+    for reports in by_trial.values():  # a handful of reports per trial
+        pairs.update(frozenset((a, b)) for a in reports for b in reports if a != b)
+    return pairs
+
+
+def duplicate_candidates(records: list[RawRecord]) -> Iterator[Issue]:
+    """Records not related to each other with the same title and year.
+
+    (The same registration or main DOI in unrelated records is an error, reported by
+    `validate.check_duplicate_identifiers`.)"""
+    related = related_pairs(records)
+    first: dict[tuple[str, str], tuple[str, RawRecord]] = {}
+    for record in records:
+        own = _get(record.data, "id")
         title, year = _normal_title(_get(record.data, "title")), _year(record)
-        if title and year:
-            keys.append((("title",), ("title", title, str(year)), f"title and year ({year})"))
-        for where, key, what in dict.fromkeys(keys):
-            if key not in first:
-                first[key] = (own, record)
-                continue
-            other_id, other = first[key]
-            if other_id != own and frozenset((own, other_id)) not in related:
-                yield _issue(
-                    record,
-                    where,
-                    f"possible duplicate of {other.path.name} (same {what}); merge the records "
-                    "or relate them with `related`",
-                )
+        if not isinstance(own, str) or not title or not year:
+            continue
+        key = (title, str(year))
+        if key not in first:
+            first[key] = (own, record)
+            continue
+        other_id, other = first[key]
+        if other_id != own and frozenset((own, other_id)) not in related:
+            yield _issue(
+                record,
+                ("title",),
+                f"possible duplicate of {other.path.name} (same title and year ({year})); "
+                "merge the records, or relate them with `related` or a shared `trial`",
+            )
 
 
 RecordWarning = Callable[[RawRecord, date], Iterator[Issue]]
@@ -182,9 +182,3 @@ def curation_warnings(records: list[RawRecord], today: date) -> list[Issue]:
             found.extend(rule(record, today))
     found.extend(duplicate_candidates(records))
     return sorted(set(found))
-
-
-def without_errors(warnings: list[Issue], errors: list[Issue]) -> list[Issue]:
-    """Warnings not already reported as an error at the same place (e.g. a shared registration)."""
-    places = {(e.path, e.line, e.column) for e in errors}
-    return [w for w in warnings if (w.path, w.line, w.column) not in places]

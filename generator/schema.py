@@ -1,12 +1,15 @@
 """The record JSON Schema: the single source of truth for fields, vocabularies and their labels.
 
-Reader-facing labels of every controlled vocabulary are the schema's `title`s, so a new
-condition, cell type or registry is one schema entry and no code change.
+Reader-facing labels of every controlled vocabulary are the schema's `title`s, and what a
+value means to the code (a ratio measure, a pooled kind of evidence, a registry's address,
+an instrument's direction) is an `x-` annotation on its entry, so a new value of any
+vocabulary is one schema entry and no code change.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,22 +20,37 @@ SCHEMA_RESOURCE = "schema/study.schema.json"
 VOCABULARIES: dict[str, str] = {
     "condition": "/$defs/condition",
     "cell_type": "/$defs/cell_type",
+    "instrument": "/$defs/instrument",
     "reference_type": "/$defs/reference/properties/type",
     "rob_judgement": "/$defs/rob_judgement",
     "evidence_kind": "/properties/evidence_kind",
     "status": "/properties/status",
     "phase": "/properties/phase",
+    "trial_basis": "/properties/trial/properties/basis",
     "allocation": "/properties/design/properties/allocation",
     "masking": "/properties/design/properties/masking",
+    "design_model": "/properties/design/properties/model",
+    "arm_role": "/properties/arms/items/properties/role",
     "tissue_source": "/properties/interventions/items/properties/tissue_source",
     "donor": "/properties/interventions/items/properties/donor",
+    "storage": "/properties/interventions/items/properties/storage",
     "route": "/properties/interventions/items/properties/route",
+    "dose_unit": "/properties/interventions/items/properties/dose/properties/unit",
     "co_intervention": "/properties/interventions/items/properties/co_interventions/items",
-    "comparator": "/properties/comparator/properties/kind",
     "domain": "/properties/outcomes/items/properties/domain",
-    "effect_measure": "/properties/results/items/properties/effect_measure",
+    "direction": "/properties/outcomes/items/properties/direction",
+    "outcome_role": "/properties/outcomes/items/properties/role",
+    "role_stated_by": "/properties/outcomes/items/properties/role_stated_by",
+    "statistic": "/$defs/group_value/properties/statistic",
+    "scale": "/$defs/group_value/properties/scale",
+    "obtained": "/$defs/group_value/properties/obtained",
+    "measure": "/$defs/effect/properties/measure",
+    "plan": "/$defs/effect/properties/analysis/properties/plan",
+    "analysis_population": "/$defs/effect/properties/analysis/properties/population",
+    "pooled_model": "/properties/pooled/properties/model",
     "safety_kind": "/properties/safety/properties/events/items/properties/kind",
     "registry": "/properties/registrations/items/properties/registry",
+    "relation": "/properties/related/items/properties/relation",
     "grade": "/properties/certainty/items/properties/rating",
 }
 """Vocabulary name -> JSON pointer of its `oneOf` list of `const`/`title` entries."""
@@ -61,6 +79,57 @@ def labels(name: str) -> dict[str, str]:
         fields = _node("/properties/dates/properties")
         return {k: v["title"] for k, v in fields.items() if "title" in v}
     return {o["const"]: o["title"] for o in _node(VOCABULARIES[name])["oneOf"]}
+
+
+@cache
+def annotated(name: str, key: str) -> dict[str, Any]:
+    """Value -> its `x-...` annotation (e.g. "x-ratio") for a vocabulary; values without it
+    are left out. Meanings of vocabulary values live in the schema, read only here."""
+    return {o["const"]: o[key] for o in _node(VOCABULARIES[name])["oneOf"] if key in o}
+
+
+@cache
+def having(name: str, key: str) -> frozenset[str]:
+    """The values of a vocabulary whose annotation `key` is set and true."""
+    return frozenset(v for v, flag in annotated(name, key).items() if flag)
+
+
+def ecma_pattern(pattern: str) -> str:
+    """A JSON Schema (ECMA-262) pattern as a Python regex with the same meaning.
+
+    Without the multiline flag, ECMA's `$` matches only at the very end of the text; Python's
+    also matches before a final newline, so "NCT12345678\\n" would pass `^NCT[0-9]{8}$`.
+    Each `$` outside a character class becomes `\\Z`.
+    """
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append("\\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+@cache
+def registry_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(registry, id pattern) from the schema's per-registry rules."""
+    rules = load_schema()["properties"]["registrations"]["items"]["allOf"]
+    return tuple(
+        (
+            rule["if"]["properties"]["registry"]["const"],
+            re.compile(ecma_pattern(rule["then"]["properties"]["id"]["pattern"])),
+        )
+        for rule in rules
+    )
 
 
 @cache
@@ -144,6 +213,10 @@ def _walk_fields(node: dict[str, Any], prefix: str, docs: list[FieldDoc]) -> Non
             _walk_fields(spec, f"{path}.", docs)
         elif inner is not None and inner.get("type") == "object":
             _walk_fields(inner, f"{path}[].", docs)
+        elif inner is not None and "oneOf" in inner:  # a list of one of several shapes
+            for variant in inner["oneOf"]:
+                if isinstance(variant, dict) and variant.get("type") == "object":
+                    _walk_fields(variant, f"{path}[].", docs)
 
 
 def _kind(spec: dict[str, Any], ref: str | None) -> tuple[str, dict[str, Any] | None]:

@@ -12,22 +12,36 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 
 import jsonschema
 import jsonschema_rs
 
-from generator.collate import RATIO_MEASURES
 from generator.errors import Issue
 from generator.load import FieldPath, RawRecord, format_field
-from generator.schema import load_schema
+from generator.report import related_pairs
+from generator.schema import annotated, ecma_pattern, having, load_schema
+
+
+def _pattern_keyword(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[jsonschema.ValidationError]:
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(ecma_pattern(pattern))
 
 
 @cache
 def schema_validator() -> jsonschema.protocols.Validator:
+    """The reference validator: jsonschema, with `pattern` read the ECMA-262 way."""
     schema = load_schema()
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
+    base = jsonschema.validators.validator_for(schema)
+    base.check_schema(schema)
+    cls = jsonschema.validators.extend(base, {"pattern": _pattern_keyword})
     return cls(schema)
 
 
@@ -110,12 +124,19 @@ def check_schema(record: RawRecord) -> Iterator[Issue]:
     """The record matches the JSON Schema (types, required and unknown fields, formats)."""
     # Profiling put the reference validator at 60% of generate time (7 ms a record). The
     # compiled one answers "valid?" a hundred times faster; records it rejects are walked by
-    # the reference validator, which words every problem, so messages are unchanged. (It
-    # never accepts what the reference rejects: tests/test_validate.py checks that.)
-    if _fast_validator().is_valid(record.data):
+    # the reference validator, which words every problem. The two must agree both ways
+    # (tests/test_validate.py checks it); should the reference find nothing, the compiled
+    # validator's own findings are reported, so a rejected record can never pass.
+    fast = _fast_validator()
+    if fast.is_valid(record.data):
         return
+    found = False
     for error in schema_validator().iter_errors(record.data):
+        found = True
         yield from _explain(record, error)
+    if not found:
+        for fast_error in fast.iter_errors(record.data):
+            yield _issue(record, tuple(fast_error.instance_path), fast_error.message[:200])
 
 
 def _explain(record: RawRecord, error: jsonschema.ValidationError) -> Iterator[Issue]:
@@ -142,10 +163,33 @@ def _explain(record: RawRecord, error: jsonschema.ValidationError) -> Iterator[I
         yield _issue(record, where, f"{_show(instance)} is not allowed; use one of: {allowed}")
     elif kind == "pattern" and error.validator_value == "\\S":
         yield _issue(record, where, "must not be blank")
+    elif "x-message" in schema and kind in ("anyOf", "oneOf", "not", "exclusiveMinimum"):
+        inner = schema.get("not")
+        if kind == "not" and isinstance(inner, dict) and inner.get("required"):
+            # Point at the key of the field that is not allowed there.
+            where = (*where, inner["required"][0])
+            yield _issue(record, where, str(schema["x-message"]), key=True)
+        else:
+            yield _issue(record, where, str(schema["x-message"]))
     elif kind == "not":
         yield _issue(record, where, f"{_show(instance)} is reserved; choose another")
+    elif kind == "dependentRequired" and isinstance(instance, dict):
+        for name, needs in error.validator_value.items():
+            missing = [n for n in needs if name in instance and n not in instance]
+            if missing:
+                wanted = " and ".join(repr(n) for n in missing)
+                yield _issue(record, (*where, name), f"{name!r} needs {wanted} as well")
+    elif kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        words = {
+            "minimum": "at least",
+            "exclusiveMinimum": "above",
+            "maximum": "at most",
+            "exclusiveMaximum": "below",
+        }[kind]
+        yield _issue(record, where, f"{_show(instance)} must be {words} {error.validator_value}")
     elif kind == "pattern":
-        what = str(schema.get("description", "the expected format")).rstrip(".")
+        what = str(schema.get("x-message") or schema.get("description", "the expected format"))
+        what = what.rstrip(".")
         yield _issue(record, where, f"{_show(instance)} does not match: {what}")
     elif kind == "maxLength":
         yield _issue(
@@ -224,6 +268,11 @@ def _dicts(value: Any) -> list[tuple[int, dict[str, Any]]]:
     return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
+def _text_or_none(value: Any) -> str | None:
+    """A value that may be looked up in a set or dict: text, else None (never a list)."""
+    return value if isinstance(value, str) else None
+
+
 def _get(data: Any, key: str) -> Any:
     return data.get(key) if isinstance(data, dict) else None
 
@@ -238,7 +287,8 @@ def check_id_matches_file(record: RawRecord) -> Iterator[Issue]:
 _SECTIONS: dict[str, FieldPath] = {
     "references": ("references",),
     "outcomes": ("outcomes",),
-    "arms": ("population", "arms"),
+    "arms": ("arms",),
+    "periods": ("design", "periods"),
 }
 
 
@@ -258,7 +308,7 @@ def _local_ids(record: RawRecord, section: str) -> dict[str, int]:
 
 
 def check_unique_local_ids(record: RawRecord) -> Iterator[Issue]:
-    """Ids of references, outcomes and arms are unique within the record."""
+    """Ids of references, outcomes, arms and periods are unique within the record."""
     for section, prefix in _SECTIONS.items():
         seen: dict[str, int] = {}
         for index, item in _section(record, section):
@@ -327,84 +377,173 @@ def check_commercial_not_sole_source(record: RawRecord) -> Iterator[Issue]:
             )
 
 
+def _results(record: RawRecord) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
+    """Every group value and effect, with its path."""
+    for name in ("group_values", "effects"):
+        for i, item in _dicts(_get(record.data, name)):
+            yield (name, i), item
+
+
 def check_local_links(record: RawRecord) -> Iterator[Issue]:
-    """Results and certainty name existing outcomes; interventions and events name existing arms."""
+    """Results, certainty, interventions and harms name outcomes, arms and periods that exist."""
     data = record.data
-    outcomes = _local_ids(record, "outcomes")
-    arms = _local_ids(record, "arms")
-    links: list[tuple[FieldPath, Any, dict[str, int], str]] = []
-    for i, item in _dicts(_get(data, "results")):
-        links.append((("results", i, "outcome"), item.get("outcome"), outcomes, "outcome"))
+    known = {
+        "outcome": _local_ids(record, "outcomes"),
+        "arm": _local_ids(record, "arms"),
+        "period": _local_ids(record, "periods"),
+    }
+    links: list[tuple[FieldPath, Any, str]] = []
+    for where, item in _results(record):
+        links.append(((*where, "outcome"), item.get("outcome"), "outcome"))
+        links.append(((*where, "arm"), item.get("arm"), "arm"))
+        for side in ("arms", "experimental", "comparator"):
+            arms = item.get(side)
+            if isinstance(arms, list):
+                links += [((*where, side, j), arm, "arm") for j, arm in enumerate(arms)]
     for i, item in _dicts(_get(data, "certainty")):
-        links.append((("certainty", i, "outcome"), item.get("outcome"), outcomes, "outcome"))
+        links.append((("certainty", i, "outcome"), item.get("outcome"), "outcome"))
     for i, item in _dicts(_get(data, "interventions")):
-        links.append((("interventions", i, "arm"), item.get("arm"), arms, "arm"))
+        links.append((("interventions", i, "arm"), item.get("arm"), "arm"))
+        links.append((("interventions", i, "period"), item.get("period"), "period"))
     for i, item in _dicts(_get(_get(data, "safety"), "events")):
-        links.append((("safety", "events", i, "arm"), item.get("arm"), arms, "arm"))
-    for where, target, known, what in links:
-        if isinstance(target, str) and target not in known:
-            have = ", ".join(sorted(known)) or "none"
+        links.append((("safety", "events", i, "arm"), item.get("arm"), "arm"))
+    for where, target, what in links:
+        if isinstance(target, str) and target not in known[what]:
+            have = ", ".join(sorted(known[what])) or "none"
             yield _issue(
                 record, where, f"no {what} with id {target!r} in this record (have: {have})"
             )
 
 
-def check_result_values(record: RawRecord) -> Iterator[Issue]:
-    """A result has a number or a statement; its interval is ordered and holds the estimate."""
-    for i, item in _dicts(_get(record.data, "results")):
-        value, ci = item.get("value"), item.get("ci")
-        if value is None and not item.get("statement"):
-            yield _issue(record, ("results", i), "a result needs a value or a statement")
-        if value is not None and "effect_measure" not in item:
-            yield _issue(record, ("results", i, "value"), "a value needs its effect_measure")
-        if ci is not None and "value" not in item:
-            yield _issue(record, ("results", i, "ci"), "a confidence interval needs its value")
-        measure = item.get("effect_measure")
-        if isinstance(measure, str) and measure in RATIO_MEASURES:  # drawn on a log scale
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0:
-                yield _issue(
-                    record, ("results", i, "value"), f"a ratio must be above 0, not {value}"
-                )
-            if isinstance(ci, list) and any(_is_number(x) and x <= 0 for x in ci):
-                yield _issue(record, ("results", i, "ci"), "a ratio's interval must be above 0")
-        if isinstance(ci, list) and len(ci) == 2 and all(_is_number(x) for x in ci):
-            low, high = ci
+def _pair_of_numbers(value: Any) -> tuple[float, float] | None:
+    if isinstance(value, list) and len(value) == 2 and all(_is_number(x) for x in value):
+        return value[0], value[1]
+    return None
+
+
+def check_result_numbers(record: RawRecord) -> Iterator[Issue]:
+    """Intervals and ranges are ordered and hold their estimate; events do not exceed total."""
+    for where, item in _results(record):
+        value = item.get("value")
+        for name in ("ci", "iqr", "range"):
+            pair = _pair_of_numbers(item.get(name))
+            if pair is None:
+                continue
+            low, high = pair
             if low > high:
-                yield _issue(record, ("results", i, "ci"), f"interval [{low}, {high}] is reversed")
+                yield _issue(record, (*where, name), f"[{low}, {high}] is reversed")
             elif _is_number(value) and not low <= value <= high:
+                shown = {"ci": "interval", "iqr": "interquartile range", "range": "range"}[name]
                 yield _issue(
                     record,
-                    ("results", i, "value"),
-                    f"estimate {value} lies outside its interval [{low}, {high}]",
+                    (*where, "value"),
+                    f"estimate {value} lies outside its {shown} [{low}, {high}]",
+                )
+        events, total = item.get("events"), item.get("total")
+        if _is_number(events) and _is_number(total) and events > total:
+            yield _issue(record, (*where, "events"), f"{events} events out of only {total}")
+
+
+def check_effect_sides(record: RawRecord) -> Iterator[Issue]:
+    """An arm is on one side of a comparison only."""
+    for where, item in _results(record):
+        experimental, comparator = item.get("experimental"), item.get("comparator")
+        if isinstance(experimental, list) and isinstance(comparator, list):
+            treated = {a for a in experimental if isinstance(a, str)}
+            for arm in sorted(treated & {a for a in comparator if isinstance(a, str)}):
+                yield _issue(
+                    record,
+                    (*where, "comparator"),
+                    f"arm {arm!r} is on both sides of the comparison",
                 )
 
 
-def check_single_main_result(record: RawRecord) -> Iterator[Issue]:
-    """At most one result is marked as the study's main result."""
-    marked = [i for i, item in _dicts(_get(record.data, "results")) if item.get("main") is True]
-    for index in marked[1:]:
-        yield _issue(
-            record,
-            ("results", index, "main"),
-            f"only one result can be main; results[{marked[0]}] already is",
-        )
+def _outcomes_by_id(record: RawRecord) -> dict[str, dict[str, Any]]:
+    return {
+        item["id"]: item
+        for _, item in _section(record, "outcomes")
+        if isinstance(item.get("id"), str)
+    }
+
+
+def check_primary_analysis_of_primary_outcome(record: RawRecord) -> Iterator[Issue]:
+    """A prespecified primary analysis is of an outcome the source names as primary."""
+    outcomes = _outcomes_by_id(record)
+    for where, item in _results(record):
+        plan = _get(item.get("analysis"), "plan")
+        outcome = outcomes.get(_text_or_none(item.get("outcome")) or "")
+        if plan == "prespecified-primary" and outcome and outcome.get("role") != "primary":
+            yield _issue(
+                record,
+                (*where, "analysis", "plan"),
+                f"a prespecified primary analysis needs outcome {outcome['id']!r} "
+                "to have role: primary",
+            )
+
+
+def check_direction_known(record: RawRecord) -> Iterator[Issue]:
+    """An outcome with a numeric effect says which direction is better (itself or by instrument)."""
+    directions = annotated("instrument", "x-direction")
+    outcomes = _outcomes_by_id(record)
+    reported: set[str] = set()
+    for where, item in _results(record):
+        if where[0] != "effects" or not _is_number(item.get("value")):
+            continue
+        outcome = outcomes.get(_text_or_none(item.get("outcome")) or "")
+        if not outcome or outcome["id"] in reported:
+            continue
+        if (
+            "direction" not in outcome
+            and _text_or_none(outcome.get("instrument")) not in directions
+        ):
+            reported.add(outcome["id"])
+            index = next(i for i, o in _section(record, "outcomes") if o is outcome)
+            yield _issue(
+                record,
+                ("outcomes", index),
+                "an outcome with effects needs a direction (higher-better or lower-better): "
+                "its instrument does not set one",
+            )
+
+
+def check_secondary_source(record: RawRecord) -> Iterator[Issue]:
+    """A value from a secondary source cites that source, not the study's own report."""
+    refs = _dicts(_get(record.data, "references"))
+    main = refs[0][1].get("id") if refs else None
+    for where, item in _results(record):
+        if item.get("obtained") == "secondary-source" and item.get("source") == main:
+            yield _issue(
+                record,
+                (*where, "source"),
+                "a value from a secondary source must cite that source, not the study's own report",
+            )
+
+
+def check_pooled_only_fields(record: RawRecord) -> Iterator[Issue]:
+    """Pooled-estimate fields (studies, i2) belong to reviews and meta-analyses only."""
+    if _text_or_none(_get(record.data, "evidence_kind")) in having("evidence_kind", "x-pooled"):
+        return
+    for where, item in _results(record):
+        for name in ("studies", "i2"):
+            if name in item:
+                yield _issue(
+                    record,
+                    (*where, name),
+                    f"{name} describes a pooled estimate; only reviews and meta-analyses have one",
+                )
 
 
 def check_dose_values(record: RawRecord) -> Iterator[Issue]:
-    """A dose gives a value or a low-high range, not both, in the right order."""
+    """A dose range is in order (the schema checks value xor low-high)."""
     for i, item in _dicts(_get(record.data, "interventions")):
         dose = item.get("dose")
-        if not isinstance(dose, dict):
-            continue
-        where = ("interventions", i, "dose")
-        has_range = "low" in dose or "high" in dose
-        if "value" in dose and has_range:
-            yield _issue(record, where, "give either value or low/high, not both")
-        elif "value" not in dose and not ("low" in dose and "high" in dose):
-            yield _issue(record, where, "give value, or both low and high")
-        low, high = dose.get("low"), dose.get("high")
-        if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
-            yield _issue(record, (*where, "low"), f"low {low} is greater than high {high}")
+        low, high = _get(dose, "low"), _get(dose, "high")
+        if _is_number(low) and _is_number(high) and low > high:
+            yield _issue(
+                record,
+                ("interventions", i, "dose", "low"),
+                f"low {low} is greater than high {high}",
+            )
 
 
 def check_added_before_review(record: RawRecord) -> Iterator[Issue]:
@@ -415,7 +554,7 @@ def check_added_before_review(record: RawRecord) -> Iterator[Issue]:
         yield _issue(record, ("added",), f"added {added} is after last_reviewed {reviewed}")
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -428,8 +567,12 @@ RECORD_RULES: tuple[RecordRule, ...] = (
     check_sources_resolve,
     check_commercial_not_sole_source,
     check_local_links,
-    check_result_values,
-    check_single_main_result,
+    check_result_numbers,
+    check_effect_sides,
+    check_primary_analysis_of_primary_outcome,
+    check_direction_known,
+    check_secondary_source,
+    check_pooled_only_fields,
     check_dose_values,
     check_added_before_review,
 )
@@ -475,16 +618,6 @@ def check_related_resolve(records: list[RawRecord]) -> Iterator[Issue]:
                 yield _issue(record, ("related", i, "id"), f"no record with id {target!r}{suffix}")
 
 
-def _relations(records: list[RawRecord]) -> set[frozenset[str]]:
-    pairs: set[frozenset[str]] = set()
-    for record in records:
-        own = _get(record.data, "id")
-        for _, item in _dicts(_get(record.data, "related")):
-            if isinstance(own, str) and isinstance(item.get("id"), str):
-                pairs.add(frozenset((own, item["id"])))
-    return pairs
-
-
 def check_duplicate_identifiers(records: list[RawRecord]) -> Iterator[Issue]:
     """No two unrelated records carry the same registration or the same main-report DOI.
 
@@ -492,7 +625,7 @@ def check_duplicate_identifiers(records: list[RawRecord]) -> Iterator[Issue]:
     report); citing another study's paper further down the list, e.g. a review's data table,
     is normal and not a duplicate.
     """
-    related = _relations(records)
+    related = related_pairs(records)
     seen: dict[tuple[str, str], tuple[str, RawRecord]] = {}
     for record in records:
         own = _get(record.data, "id")
@@ -513,10 +646,55 @@ def check_duplicate_identifiers(records: list[RawRecord]) -> Iterator[Issue]:
                         record,
                         where,
                         f"{key[0]} {key[1]} is also in {other.path.name}; "
-                        "merge the records or relate them with `related`",
+                        "merge the records, or relate them with `related` or a shared `trial`",
                     )
             else:
                 seen[key] = (own, record)
+
+
+def check_included_records(records: list[RawRecord]) -> Iterator[Issue]:
+    """A review's included studies name records that exist, and not reviews themselves."""
+    known = _ids(records)
+    pooled = having("evidence_kind", "x-pooled")
+    for record in records:
+        includes = _get(_get(record.data, "pooled"), "includes")
+        for i, item in _dicts(includes):
+            target = item.get("record")
+            if not isinstance(target, str):
+                continue
+            where = ("pooled", "includes", i, "record")
+            if target not in known:
+                hint = difflib.get_close_matches(target, list(known), n=1)
+                suffix = f"; did you mean {hint[0]!r}?" if hint else ""
+                yield _issue(record, where, f"no record with id {target!r}{suffix}")
+            elif _text_or_none(_get(known[target].data, "evidence_kind")) in pooled:
+                yield _issue(record, where, f"{target!r} is itself a review; list primary studies")
+
+
+def check_trial_arms_agree(records: list[RawRecord]) -> Iterator[Issue]:
+    """Reports of one trial describe a shared arm (same arm id) with the same role and size."""
+    first: dict[tuple[str, str], tuple[RawRecord, dict[str, Any]]] = {}
+    for record in records:
+        trial = _get(_get(record.data, "trial"), "id")
+        if not isinstance(trial, str):
+            continue
+        for i, arm in _section(record, "arms"):
+            if not isinstance(arm.get("id"), str):
+                continue
+            key = (trial, arm["id"])
+            if key not in first:
+                first[key] = (record, arm)
+                continue
+            other_record, other = first[key]
+            for name in ("role", "n"):
+                mine, theirs = arm.get(name), other.get(name)
+                if mine is not None and theirs is not None and mine != theirs:
+                    yield _issue(
+                        record,
+                        ("arms", i, name),
+                        f"arm {arm['id']!r} of trial {trial!r} has {name} {theirs!r} in "
+                        f"{other_record.path.name}; a shared arm must agree",
+                    )
 
 
 CrossRule = Callable[[list[RawRecord]], Iterator[Issue]]
@@ -524,6 +702,8 @@ CROSS_RULES: tuple[CrossRule, ...] = (
     check_unique_ids,
     check_related_resolve,
     check_duplicate_identifiers,
+    check_included_records,
+    check_trial_arms_agree,
 )
 
 
