@@ -25,7 +25,6 @@ from generator.errors import BuildError, GeneratorError, ImportFailed, Issue, Va
 from generator.importers import ctgov, refs
 from generator.load import load_records
 from generator.pipeline import GenerateReport, Paths, collate, generate_site, review
-from generator.report import without_errors
 from generator.scaffold import skeleton, valid_record_id
 from generator.write import replace_dir
 
@@ -179,7 +178,7 @@ def _check(args: argparse.Namespace, paths: Paths) -> int:
         site = collate(paths)
     except ValidationFailed as failed:
         _print_issues(failed.issues, paths.root)
-        _print_warnings(without_errors(warnings, failed.issues), paths.root)
+        _print_warnings(warnings, paths.root)
         return 1
     print(f"{len(site.studies)} record(s) and {len(site.glossary)} glossary term(s) OK")
     _print_warnings(warnings, paths.root)

@@ -1,53 +1,215 @@
 """Collate stage: gather cross-study views (groupings, reverse links, counts) before rendering.
 
 Everything here is computed once, in time linear in the number of records, so that rendering
-a page never has to look at every other record.
+a page never has to look at every other record. The choices that decide what a reader sees
+first (the main result of a study, which results share a table or a plot) are made here, by
+rule, so that every page and download makes the same choice.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from generator.model import Certainty, GlossaryTerm, Outcome, Reference, Result, Study
-from generator.schema import labels
+from generator.model import (
+    Certainty,
+    Effect,
+    GlossaryTerm,
+    GroupValue,
+    Number,
+    Outcome,
+    Reference,
+    Study,
+)
+from generator.schema import annotated, having, labels
 
-INVERSE_RELATION = {
-    "follow-up-of": "followed-up-by",
-    "includes": "included-in",
-    "included-in": "includes",
-    "commentary-on": "commented-on-by",
-    "secondary-analysis-of": "has-secondary-analysis",
-    "successor-of": "predecessor-of",
-    "related-to": "related-to",
-}
-RELATION_LABEL = {
-    "follow-up-of": "Follow-up of",
-    "followed-up-by": "Followed up in",
-    "includes": "Includes",
-    "included-in": "Included in",
-    "commentary-on": "Commentary on",
-    "commented-on-by": "Commented on in",
-    "secondary-analysis-of": "Secondary analysis of",
-    "has-secondary-analysis": "Secondary analysis in",
-    "successor-of": "Follows on from",
-    "predecessor-of": "Followed by",
-    "related-to": "Related to",
-}
 LATEST_COUNT = 5
+
+
+def pooled_kinds() -> frozenset[str]:
+    """Kinds of evidence that pool other studies (reviews, meta-analyses)."""
+    return having("evidence_kind", "x-pooled")
+
+
+def is_pooled(study: Study) -> bool:
+    return study.evidence_kind in pooled_kinds()
+
+
+def concurrent_controls() -> frozenset[str]:
+    """Arm roles of control groups treated in the same study at the same time."""
+    return having("arm_role", "x-concurrent")
+
+
+def control_roles() -> frozenset[str]:
+    return having("arm_role", "x-control")
 
 
 @dataclass(frozen=True)
 class Link:
-    """A relation shown on a study page, in either direction."""
+    """A relation shown on a study page, in either direction, with its reader-facing label."""
 
-    relation: str
+    label: str
     study: Study
 
+
+# --- the main result, chosen by rule -------------------------------------------------------
+
+BADGES = {
+    "prespecified-primary": "Prespecified primary analysis",
+    "prespecified-secondary": "Prespecified secondary analysis",
+    "plan-not-reported": "Not reported whether prespecified",
+    "post-hoc": "Post hoc",
+    "subgroup": "Subgroup only",
+    "single-group": "Single group, no comparison",
+    "external-controls": "Against external controls",
+    "between-treated": "Between treated groups",
+    "pooled": "Pooled estimate",
+}
+"""Badge code -> label. Codes in WARNING_BADGES mark a value that is not a main result."""
+WARNING_BADGES = frozenset(
+    {"post-hoc", "subgroup", "single-group", "external-controls", "between-treated"}
+)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The result shown for a study in comparison tables: a between-group effect, else a
+    single-group value, with badges that say what kind of result it is."""
+
+    study: Study
+    effect: Effect | None = None
+    value: GroupValue | None = None
+    badges: tuple[str, ...] = ()
+
     @property
-    def label(self) -> str:
-        return RELATION_LABEL[self.relation]
+    def outcome(self) -> Outcome | None:
+        chosen = self.effect or self.value
+        return self.study.outcome(chosen.outcome) if chosen else None
+
+
+def comparison_class(study: Study, effect: Effect) -> str:
+    """'control' (concurrent control group), 'external' or 'treated' (both sides treated)."""
+    roles = {study.arm(a).role for a in effect.comparator}
+    if roles <= concurrent_controls():
+        return "control"
+    if roles <= control_roles():
+        return "external"
+    return "treated"
+
+
+def effect_badges(study: Study, effect: Effect) -> tuple[str, ...]:
+    """What a reader must know about an effect before reading it as a treatment effect."""
+    badges = [effect.analysis.plan or "plan-not-reported"]
+    if effect.subgroup:
+        badges.append("subgroup")
+    kind = comparison_class(study, effect)
+    if kind == "external":
+        badges.append("external-controls")
+    elif kind == "treated":
+        badges.append("between-treated")
+    if is_pooled(study):
+        badges.append("pooled")
+    return tuple(badges)
+
+
+_PLAN_RANK = {"prespecified-primary": 0, "prespecified-secondary": 1, None: 2, "post-hoc": 3}
+_CLASS_RANK = {"control": 0, "external": 1, "treated": 2}
+
+
+def _effect_rank(study: Study, effect: Effect, order: int) -> tuple[float, ...]:
+    tier = 4 if effect.subgroup else _PLAN_RANK[effect.analysis.plan]
+    return (
+        tier,
+        _CLASS_RANK[comparison_class(study, effect)],
+        0 if study.outcome(effect.outcome).primary else 1,
+        0 if effect.numeric else 1,
+        -float(effect.months or 0),  # the end of follow-up before an interim look
+        order,
+    )
+
+
+def _value_rank(study: Study, value: GroupValue, order: int) -> tuple[int, ...]:
+    return (
+        1 if value.subgroup else 0,
+        0 if study.outcome(value.outcome).primary else 1,
+        0 if value.numeric else 1,
+        0 if study.outcome(value.outcome).domain != "safety" else 1,
+        order,
+    )
+
+
+def _treats(study: Study, arms: Iterable[str], cell_type: str | None) -> bool:
+    return cell_type is None or all(cell_type in study.arm_cell_types(a) for a in arms)
+
+
+def headline(study: Study, cell_type: str | None = None) -> Headline:
+    """The study's main result by rule: the prespecified primary between-group effect; else
+    the best prespecified one; else (with badges) post hoc, subgroup or external
+    comparisons; else a single group's value. With a cell type, only the results of arms
+    given that cell type count (a multi-arm trial shows that arm's result)."""
+    effects = [
+        (e, i) for i, e in enumerate(study.effects) if _treats(study, e.experimental, cell_type)
+    ]
+    if effects:
+        best, _ = min(effects, key=lambda pair: _effect_rank(study, *pair))
+        return Headline(study, effect=best, badges=effect_badges(study, best))
+    values = [(v, i) for i, v in enumerate(study.group_values) if _treats(study, v.arms, cell_type)]
+    controls = control_roles()
+    treated = [(v, i) for v, i in values if all(study.arm(a).role not in controls for a in v.arms)]
+    if treated:
+        best_value, _ = min(treated, key=lambda pair: _value_rank(study, *pair))
+        badges = ("single-group", "subgroup") if best_value.subgroup else ("single-group",)
+        return Headline(study, value=best_value, badges=badges)
+    return Headline(study)
+
+
+def no_results_text(study: Study) -> str:
+    """What a table says for a study with no result to show."""
+    text = annotated("evidence_kind", "x-no-results-yet").get(study.evidence_kind)
+    if text:
+        return str(text)
+    return "No results recorded"
+
+
+# --- participants, counted once ----------------------------------------------------------
+
+REPORTING_AGAIN = frozenset({"follow-up-of", "secondary-analysis-of"})
+"""Relations whose record re-reports participants already counted in the other record."""
+
+
+def count_participants(studies: Iterable[Study]) -> int:
+    """Children enrolled in primary studies, each counted once.
+
+    Reviews re-analyse other studies' children. Reports of one trial (sharing `trial`) count
+    the trial once: the sum of its distinct arms (an arm shared by two reports, such as one
+    control group, counts once), or its largest enrolment when arm sizes are missing. A
+    follow-up or secondary analysis outside a shared trial adds no one. External and
+    historical controls are not participants of the study.
+    """
+    trials: dict[str, list[Study]] = defaultdict(list)
+    for study in studies:
+        if is_pooled(study):
+            continue
+        if study.trial is None and any(r.relation in REPORTING_AGAIN for r in study.related):
+            continue
+        trials[study.trial.id if study.trial else f"record:{study.id}"].append(study)
+    enrolled = concurrent_controls() | {"experimental"}
+    total = 0
+    for reports in trials.values():
+        arms: dict[str, int] = {}
+        complete = True
+        for study in reports:
+            for arm in study.arms:
+                if arm.role not in enrolled:
+                    continue
+                if arm.n is None:
+                    complete = False
+                else:
+                    arms.setdefault(arm.id, arm.n)
+        by_arms = sum(arms.values()) if complete else 0
+        total += max(by_arms, max((s.enrolled or 0 for s in reports), default=0))
+    return total
 
 
 @dataclass(frozen=True)
@@ -55,6 +217,7 @@ class Site:
     """Everything the templates need, gathered before any page is rendered."""
 
     studies: tuple[Study, ...]
+    by_id: dict[str, Study]
     by_condition: dict[str, tuple[Study, ...]]
     by_cell_type: dict[str, tuple[Study, ...]]
     links: dict[str, tuple[Link, ...]]
@@ -63,32 +226,38 @@ class Site:
     site_url: str
     outcomes: dict[str, dict[str, DomainResults]]
     harms: tuple[HarmRow, ...]
+    harms_in_words: tuple[Study, ...]
     bibliography: tuple[BibEntry, ...]
     news: tuple[NewsItem, ...]
     map_cell_types: Grid
     map_kinds: Grid
+    headlines: dict[tuple[str, str | None], Headline]
+    trials: dict[str, tuple[Study, ...]]
+    included_in: dict[str, tuple[Study, ...]]
+    participants: int
     glossary: tuple[GlossaryTerm, ...] = field(default=())
 
-    @property
-    def participants(self) -> int:
-        """Participants enrolled in primary studies, each counted once (see counts_participants)."""
-        return sum(s.enrolled or 0 for s in self.studies if counts_participants(s))
+    def headline(self, study: Study, cell_type: str | None = None) -> Headline:
+        return self.headlines[(study.id, cell_type)]
 
+    def other_reports(self, study: Study) -> tuple[Study, ...]:
+        """Other records that report the same trial."""
+        if study.trial is None:
+            return ()
+        return tuple(s for s in self.trials[study.trial.id] if s.id != study.id)
 
-POOLED_KINDS = frozenset({"ipd-meta-analysis", "systematic-review"})
-REPORTING_AGAIN = frozenset({"follow-up-of", "secondary-analysis-of"})
-"""Relations whose record re-reports participants already counted in the other record."""
+    def trials_among(self, studies: Iterable[Study]) -> tuple[tuple[Study, ...], ...]:
+        """Groups of two or more of these studies that report one trial (to flag on a page)."""
+        return trials_among(studies)
 
-
-def counts_participants(study: Study) -> bool:
-    """Whether a study's enrolment adds new participants to a total.
-
-    Reviews re-analyse other studies' participants, and follow-ups and secondary analyses
-    report again on a trial's children; counting them would count children twice.
-    """
-    if study.evidence_kind in POOLED_KINDS:
-        return False
-    return not any(r.relation in REPORTING_AGAIN for r in study.related)
+    def shared_arms(self, study: Study) -> tuple[tuple[str, tuple[Study, ...]], ...]:
+        """(arm label, other reports that include that same arm) for each shared arm."""
+        shared = []
+        for arm in study.arms:
+            others = tuple(s for s in self.other_reports(study) if arm.id in {a.id for a in s.arms})
+            if others:
+                shared.append((arm.label, others))
+        return tuple(shared)
 
 
 def collate_site(
@@ -103,21 +272,36 @@ def collate_site(
     by_id = {s.id: s for s in ordered}
     by_condition: dict[str, list[Study]] = {c: [] for c in labels("condition")}
     by_cell_type: dict[str, list[Study]] = {c: [] for c in labels("cell_type")}
+    relation_label = labels("relation")
+    inverse_label = annotated("relation", "x-inverse")
     links: dict[str, dict[tuple[str, str], Link]] = defaultdict(dict)
+    trials: dict[str, list[Study]] = defaultdict(list)
+    included_in: dict[str, list[Study]] = defaultdict(list)
+    headlines: dict[tuple[str, str | None], Headline] = {}
     for study in ordered:
         for condition in study.conditions:
             by_condition[condition].append(study)
         for cell_type in study.cell_types:
             by_cell_type[cell_type].append(study)
+            headlines[(study.id, cell_type)] = headline(study, cell_type)
+        headlines[(study.id, None)] = headline(study)
         for rel in study.related:
             other = by_id[rel.id]
-            links[study.id][(rel.relation, other.id)] = Link(rel.relation, other)
-            inverse = INVERSE_RELATION[rel.relation]
-            links[other.id][(inverse, study.id)] = Link(inverse, study)
+            forward, backward = relation_label[rel.relation], inverse_label[rel.relation]
+            links[study.id][(forward, other.id)] = Link(forward, other)
+            links[other.id][(backward, study.id)] = Link(backward, study)
+        if study.trial:
+            trials[study.trial.id].append(study)
+        for included in study.pooled.includes if study.pooled else ():
+            if included.record:
+                included_in[included.record].append(study)
     counts = Counter(s.evidence_kind for s in ordered)
+    harms = collate_harms(ordered)
+    counted = {row.study.id for row in harms}
     latest = sorted(ordered, key=lambda s: (s.last_reviewed, s.id), reverse=True)[:LATEST_COUNT]
     return Site(
         studies=ordered,
+        by_id=by_id,
         by_condition={k: tuple(v) for k, v in by_condition.items()},
         by_cell_type={k: tuple(v) for k, v in by_cell_type.items()},
         links={
@@ -128,7 +312,8 @@ def collate_site(
         latest=tuple(latest),
         site_url=site_url,
         outcomes=collate_outcomes(ordered),
-        harms=collate_harms(ordered),
+        harms=harms,
+        harms_in_words=tuple(s for s in ordered if s.safety and s.id not in counted),
         bibliography=collate_bibliography(ordered),
         news=collate_news(ordered),
         map_cell_types=collate_map(
@@ -140,141 +325,262 @@ def collate_site(
             "cell_type",
         ),
         map_kinds=collate_map(ordered, labels("evidence_kind"), "evidence_kind"),
+        headlines=headlines,
+        trials={k: tuple(v) for k, v in trials.items()},
+        included_in={k: tuple(v) for k, v in included_in.items()},
+        participants=count_participants(ordered),
         glossary=tuple(sorted(glossary, key=lambda t: t.term.casefold())),
     )
 
 
+def trials_among(studies: Iterable[Study]) -> tuple[tuple[Study, ...], ...]:
+    """Groups of two or more of the given studies that report one trial, in order."""
+    by_trial: dict[str, list[Study]] = defaultdict(list)
+    for study in studies:
+        if study.trial and study not in by_trial[study.trial.id]:
+            by_trial[study.trial.id].append(study)
+    return tuple(tuple(group) for group in by_trial.values() if len(group) > 1)
+
+
 # --- outcome comparisons -------------------------------------------------------------------
 
-COMPARATIVE_MEASURES = frozenset(
-    {
-        "mean-difference",
-        "standardised-mean-difference",
-        "regression-coefficient",
-        "risk-ratio",
-        "odds-ratio",
-        "hazard-ratio",
-    }
-)
-"""Effect measures that compare a treated group with a control group (a forest plot makes sense)."""
-RATIO_MEASURES = frozenset({"risk-ratio", "odds-ratio", "hazard-ratio"})
-"""Measures whose line of no effect is 1 and which are drawn on a log scale."""
+
+def ratio_measures() -> frozenset[str]:
+    """Measures whose line of no effect is 1 and which are drawn on a log scale."""
+    return having("measure", "x-ratio")
+
+
+def direction(outcome: Outcome) -> str | None:
+    """Which direction is better: the outcome's own, else its instrument's."""
+    if outcome.direction:
+        return outcome.direction
+    found = annotated("instrument", "x-direction").get(outcome.instrument or "")
+    return str(found) if found else None
+
+
+def _words(text: str | None) -> str:
+    return " ".join((text or "").casefold().split())
+
+
+def _what(outcome: Outcome) -> str:
+    # An instrument names the construct; without one, only outcomes of the same name compare.
+    if outcome.instrument:
+        return f"{outcome.instrument}:{_words(outcome.subscale)}"
+    return f"name:{_words(outcome.name)}"
+
+
+def _when(months: Number | None, time_point: str | None) -> str:
+    return f"m{float(months)!r}" if months is not None else _words(time_point)
 
 
 @dataclass(frozen=True)
-class ResultRow:
-    """One reported result, with what a comparison table needs to show beside it."""
+class EffectRow:
+    """One comparison between groups, with what a table needs to show beside it."""
 
     study: Study
     outcome: Outcome
-    result: Result
+    effect: Effect
     certainty: Certainty | None
+    badges: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class ResultGroup:
-    """Results that share instrument, time point and effect measure: the only ones comparable."""
+class EffectGroup:
+    """Comparisons that share construct, time, scale, measure, kind of comparator, direction
+    and pooling: the only ones ever set side by side or drawn in one plot."""
 
-    instrument: str | None
-    months: float | None
+    outcome: Outcome  # the first row's outcome: instrument, subscale and name for headings
+    months: Number | None
     time_point: str | None
-    effect_measure: str | None
-    rows: tuple[ResultRow, ...]
+    scale: str | None
+    measure: str | None
+    comparison: str  # "control", "external" or "treated"
+    pooled: bool
+    direction: str | None
+    rows: tuple[EffectRow, ...]
 
     @property
-    def comparative(self) -> bool:
-        return self.effect_measure in COMPARATIVE_MEASURES
+    def plotted(self) -> tuple[EffectRow, ...]:
+        """Rows a forest plot draws: at least two estimates against control groups."""
+        rows = tuple(r for r in self.rows if r.effect.numeric)
+        return rows if self.comparison != "treated" and len(rows) >= 2 else ()
 
     @property
-    def plotted(self) -> tuple[ResultRow, ...]:
-        """Rows a forest plot draws: comparative estimates, when at least two share the group."""
-        rows = tuple(r for r in self.rows if r.result.value is not None)
-        return rows if self.comparative and len(rows) >= 2 else ()
+    def shared_trials(self) -> tuple[tuple[Study, ...], ...]:
+        """Reports of one trial among the rows: their estimates share children (e.g. one
+        control group) and are not independent."""
+        return trials_among(r.study for r in self.rows)
+
+    @property
+    def ci_levels(self) -> tuple[Number, ...]:
+        """Distinct interval levels of the rows with an interval."""
+        return tuple(dict.fromkeys(r.effect.ci_level for r in self.rows if r.effect.ci))
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    study: Study
+    outcome: Outcome
+    value: GroupValue
+
+
+@dataclass(frozen=True)
+class ValueGroup:
+    """Single-group values that share construct, time, statistic and scale (never plotted)."""
+
+    outcome: Outcome
+    months: Number | None
+    time_point: str | None
+    statistic: str | None
+    scale: str | None
+    rows: tuple[ValueRow, ...]
+
+
+@dataclass(frozen=True)
+class WordedRow:
+    """A result reported in words only (an effect or a group value without a number)."""
+
+    study: Study
+    outcome: Outcome
+    effect: Effect | None = None
+    value: GroupValue | None = None
+
+    @property
+    def result(self) -> Effect | GroupValue:
+        found = self.effect or self.value
+        assert found is not None
+        return found
 
 
 @dataclass(frozen=True)
 class DomainResults:
-    """All results of one condition in one outcome domain."""
+    """All results of one condition in one outcome domain, kept apart by kind."""
 
     condition: str
     domain: str
-    groups: tuple[ResultGroup, ...]
-    worded: tuple[ResultRow, ...]
+    effects: tuple[EffectGroup, ...]
+    pooled: tuple[EffectGroup, ...]
+    values: tuple[ValueGroup, ...]
+    worded: tuple[WordedRow, ...]
 
     @property
     def studies(self) -> int:
-        found = {r.study.id for g in self.groups for r in g.rows} | {
-            r.study.id for r in self.worded
-        }
-        return len(found)
+        found = {r.study.id for g in (*self.effects, *self.pooled) for r in g.rows}
+        found |= {r.study.id for g in self.values for r in g.rows}
+        return len(found | {r.study.id for r in self.worded})
 
     @property
     def count(self) -> int:
-        return sum(len(g.rows) for g in self.groups) + len(self.worded)
+        groups: tuple[EffectGroup | ValueGroup, ...] = (*self.effects, *self.pooled, *self.values)
+        return sum(len(g.rows) for g in groups) + len(self.worded)
 
 
-GroupKey = tuple[str, str, str]
+EffectKey = tuple[int, str, str, str, str, bool, str, str]
+ValueKey = tuple[str, str, str, str]
 
 
-def _group_key(outcome: Outcome, result: Result) -> GroupKey:
-    # Instruments are matched case- and space-insensitively ("GMFM-66" == "gmfm-66"); time
-    # points by their `months` when the record gives one, otherwise by their exact wording.
-    what = " ".join((outcome.instrument or "").casefold().split())
-    when = (
-        f"m{outcome.months!r}"
-        if outcome.months is not None
-        else " ".join((outcome.time_point or "").casefold().split())
+def _effect_key(study: Study, outcome: Outcome, effect: Effect) -> EffectKey:
+    # Comparisons with a concurrent control group first: they are what readers come to compare.
+    return (
+        _CLASS_RANK[comparison_class(study, effect)],
+        _what(outcome),
+        _when(effect.months, effect.time_point),
+        effect.scale or "",
+        effect.measure or "",
+        is_pooled(study),
+        direction(outcome) or "",
+        _words(effect.subgroup.label) if effect.subgroup else "",
     )
-    return (what, when, result.effect_measure or "")
-
-
-def _group_order(item: tuple[GroupKey, list[ResultRow]]) -> tuple[bool, GroupKey]:
-    # Comparisons with a control group first: they are what a reader comes to compare.
-    key = item[0]
-    return (key[2] not in COMPARATIVE_MEASURES, key)
 
 
 def collate_outcomes(studies: Iterable[Study]) -> dict[str, dict[str, DomainResults]]:
     """Condition -> domain -> its results, grouped so only like is ever set beside like."""
-    numeric: dict[tuple[str, str], dict[GroupKey, list[ResultRow]]] = defaultdict(dict)
-    worded: dict[tuple[str, str], list[ResultRow]] = defaultdict(list)
+    effects: dict[tuple[str, str], dict[EffectKey, list[EffectRow]]] = defaultdict(dict)
+    values: dict[tuple[str, str], dict[ValueKey, list[ValueRow]]] = defaultdict(dict)
+    worded: dict[tuple[str, str], list[WordedRow]] = defaultdict(list)
     for study in studies:
         rated = {c.outcome: c for c in study.certainty}
-        for result in study.results:
-            outcome = study.outcome(result.outcome)
-            row = ResultRow(study, outcome, result, rated.get(outcome.id))
+        for effect in study.effects:
+            outcome = study.outcome(effect.outcome)
             for condition in study.conditions:
                 place = (condition, outcome.domain or "other")
-                if result.value is None:
-                    worded[place].append(row)
-                else:
-                    numeric[place].setdefault(_group_key(outcome, result), []).append(row)
+                if not effect.numeric:
+                    worded[place].append(WordedRow(study, outcome, effect=effect))
+                    continue
+                row = EffectRow(
+                    study, outcome, effect, rated.get(outcome.id), effect_badges(study, effect)
+                )
+                key = _effect_key(study, outcome, effect)
+                effects[place].setdefault(key, []).append(row)
+        for value in study.group_values:
+            outcome = study.outcome(value.outcome)
+            for condition in study.conditions:
+                place = (condition, outcome.domain or "other")
+                if not value.numeric:
+                    worded[place].append(WordedRow(study, outcome, value=value))
+                    continue
+                vkey = (
+                    _what(outcome),
+                    _when(value.months, value.time_point),
+                    value.statistic or "",
+                    value.scale or "",
+                )
+                values[place].setdefault(vkey, []).append(ValueRow(study, outcome, value))
     found: dict[str, dict[str, DomainResults]] = {}
     for condition in labels("condition"):
         domains: dict[str, DomainResults] = {}
         for domain in labels("domain"):
             place = (condition, domain)
-            if place not in numeric and place not in worded:
+            if place not in effects and place not in values and place not in worded:
                 continue
-            groups = tuple(
-                ResultGroup(
-                    instrument=rows[0].outcome.instrument,
-                    months=rows[0].outcome.months,
-                    time_point=rows[0].outcome.time_point,
-                    effect_measure=rows[0].result.effect_measure,
-                    rows=tuple(rows),
-                )
-                for _, rows in sorted(numeric.get(place, {}).items(), key=_group_order)
+            groups = [_effect_group(rows) for _, rows in sorted(effects.get(place, {}).items())]
+            domains[domain] = DomainResults(
+                condition,
+                domain,
+                effects=tuple(g for g in groups if not g.pooled),
+                pooled=tuple(g for g in groups if g.pooled),
+                values=tuple(
+                    _value_group(rows) for _, rows in sorted(values.get(place, {}).items())
+                ),
+                worded=tuple(worded[place]),
             )
-            domains[domain] = DomainResults(condition, domain, groups, tuple(worded[place]))
         found[condition] = domains
     return found
 
 
+def _effect_group(rows: Sequence[EffectRow]) -> EffectGroup:
+    first = rows[0]
+    return EffectGroup(
+        outcome=first.outcome,
+        months=first.effect.months,
+        time_point=first.effect.time_point,
+        scale=first.effect.scale,
+        measure=first.effect.measure,
+        comparison=comparison_class(first.study, first.effect),
+        pooled=is_pooled(first.study),
+        direction=direction(first.outcome),
+        rows=tuple(rows),
+    )
+
+
+def _value_group(rows: Sequence[ValueRow]) -> ValueGroup:
+    first = rows[0]
+    return ValueGroup(
+        outcome=first.outcome,
+        months=first.value.months,
+        time_point=first.value.time_point,
+        statistic=first.value.statistic,
+        scale=first.value.scale,
+        rows=tuple(rows),
+    )
+
+
 # --- harms, bibliography, news -------------------------------------------------------------
 
-HARM_KINDS = ("serious-adverse-events", "infusion-reactions", "deaths")
-"""The harms set side by side across studies (other kinds stay on the study pages)."""
+
+def harm_kinds() -> tuple[str, ...]:
+    """The harms set side by side across studies (other kinds stay on the study pages)."""
+    return tuple(k for k in labels("safety_kind") if k in having("safety_kind", "x-harms-table"))
 
 
 @dataclass(frozen=True)
@@ -287,23 +593,24 @@ class HarmRow:
 
 
 def collate_harms(studies: Iterable[Study]) -> tuple[HarmRow, ...]:
-    """One row per study and group that reports a count of a kind in HARM_KINDS."""
+    """One row per study and group that reports a count of a kind in the harms table."""
+    kinds = set(harm_kinds())
     rows: list[HarmRow] = []
     for study in studies:
         by_arm: dict[str | None, dict[str, list[str]]] = {}
-        for event in study.safety_events:
-            if event.kind not in HARM_KINDS or event.count is None:
+        for event in study.safety.events if study.safety else ():
+            if event.kind not in kinds or event.count is None:
                 continue
-            shown = _count_text(event.count, event.denominator, event.unit)
+            shown = count_text(event.count, event.denominator, event.unit)
             by_arm.setdefault(event.arm, {}).setdefault(event.kind, []).append(shown)
         for arm, counts in by_arm.items():
             rows.append(HarmRow(study, arm, {k: tuple(v) for k, v in counts.items()}))
     return tuple(rows)
 
 
-def _count_text(count: int, denominator: int | None, unit: str | None) -> str:
+def count_text(count: int, denominator: int | None, unit: str | None) -> str:
     if denominator is None:
-        return f"{count}"
+        return f"{count}" + (f" {unit}" if unit else "")
     return f"{count} of {denominator}" + (f" {unit}" if unit else "")
 
 
@@ -385,7 +692,7 @@ class MapCell:
     @property
     def participants(self) -> int:
         """Participants enrolled in the cell's primary studies, each counted once."""
-        return sum(s.enrolled or 0 for s in self.studies if counts_participants(s))
+        return count_participants(self.studies)
 
 
 Grid = dict[str, dict[str, MapCell]]

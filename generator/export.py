@@ -13,13 +13,14 @@ import io
 import json
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from generator.collate import NewsItem, Site
-from generator.model import Reference, Study
-from generator.schema import labels
+from generator.collate import NewsItem, Site, comparison_class, direction, is_pooled
+from generator.model import Effect, GroupValue, Reference, Study
+from generator.schema import annotated, having, labels
 
 # --- names ---------------------------------------------------------------------------------
 
@@ -40,22 +41,11 @@ def _flat(value: object) -> str:
 
 # --- CSL-JSON ------------------------------------------------------------------------------
 
-CSL_TYPE = {
-    "article": "article-journal",
-    "review": "article-journal",
-    "commentary": "article-journal",
-    "abstract": "paper-conference",
-    "registry-entry": "webpage",
-    "protocol": "article-journal",
-    "preprint": "article",
-    "institutional": "webpage",
-    "commercial": "webpage",
-}
-
 
 def csl_item(ref: Reference, key: str) -> dict[str, Any]:
     """One reference as a CSL-JSON item (the format Zotero and pandoc read)."""
-    item: dict[str, Any] = {"id": key, "type": CSL_TYPE[ref.type], "title": _flat(ref.title)}
+    csl_type = annotated("reference_type", "x-csl-type")[ref.type]
+    item: dict[str, Any] = {"id": key, "type": csl_type, "title": _flat(ref.title)}
     authors = []
     for name in ref.authors:
         split = split_name(name)
@@ -185,19 +175,40 @@ def ris(study: Study) -> str:
 
 # --- dataset -------------------------------------------------------------------------------
 
-DATASET_FORMAT = 1
+DATASET_FORMAT = 2
+"""Version of the record format in the downloads (the schema's `x-format`)."""
+
+_NUMBER_MARK = "\x00number:"
+_MARKED = re.compile(r'"\\u0000number:([-+0-9.eE]+)"')
+
+
+def _mark_printed(value: Any) -> Any:
+    """Replace each number kept as printed (a Decimal) with a marker string."""
+    if isinstance(value, Decimal):
+        return _NUMBER_MARK + str(value)
+    if isinstance(value, dict):
+        return {k: _mark_printed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mark_printed(v) for v in value]
+    return value
 
 
 def dataset_json(site: Site) -> str:
-    """Every record exactly as validated (the shape of study.schema.json), sorted by id."""
-    records = [s.record for s in sorted(site.studies, key=lambda s: s.id)]
+    """Every record exactly as validated (the shape of study.schema.json), sorted by id.
+
+    Numbers keep the digits the source printed (2.30, not 2.3): JSON numbers may be written
+    so, and a reader that cares can keep them. Record text cannot hold the marker used on the
+    way (the loader refuses control characters).
+    """
+    records = [_mark_printed(s.record) for s in sorted(site.studies, key=lambda s: s.id)]
     payload = {
         "format": DATASET_FORMAT,
         "schema": "study.schema.json",
         "site": site.site_url,
         "records": records,
     }
-    return json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
+    text = json.dumps(payload, ensure_ascii=False, indent=1)
+    return _MARKED.sub(lambda m: m.group(1), text) + "\n"
 
 
 CSV_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -206,17 +217,26 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("title", "Full title."),
     ("evidence_kind", "Kind of evidence (schema code)."),
     ("status", "Status (schema code)."),
+    ("status_checked", "Date the status was last read in its source."),
     ("phase", "Trial phase (schema code), if any."),
+    ("trial", "Trial id shared by the records that report one trial, if any."),
     ("conditions", "Conditions studied (schema codes, separated by '; ')."),
     ("cell_types", "Cell types given (schema codes, separated by '; ')."),
     ("routes", "Routes of administration (schema codes, separated by '; ')."),
-    ("enrolled", "Participants enrolled (for reviews: participants analysed)."),
-    ("planned", "Planned participants (trials still recruiting)."),
+    (
+        "arm_roles",
+        "Roles of the arms (schema codes, separated by '; '), e.g. experimental; placebo.",
+    ),
+    ("enrolled", "Participants actually enrolled (for reviews: participants analysed)."),
+    ("planned", "Planned participants (target or estimated)."),
+    ("age", "Age of the participants as reported."),
+    ("eligible_age", "Ages the study accepted."),
     ("registrations", "Registry ids, separated by '; '."),
     ("main_doi", "DOI of the first (main) reference, if any."),
     ("main_pmid", "PMID of the first (main) reference, if any."),
     ("references", "Number of references in the record."),
-    ("results", "Number of results recorded."),
+    ("group_values", "Number of single-group values recorded."),
+    ("effects", "Number of between-group comparisons recorded."),
     ("last_reviewed", "Date the record was last checked against its sources."),
     ("page", "Address of the study page."),
 )
@@ -226,30 +246,50 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: object) -> str:
-    """Flattened text; a leading ' keeps a spreadsheet from running text as a formula."""
+    """Flattened text; a leading ' keeps a spreadsheet from running text as a formula.
+
+    Numbers are written as numbers (a negative one keeps its minus sign)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, Decimal)):
+        return plain_number(value)
     shown = _flat(value) if value is not None else ""
     return "'" + shown if shown.startswith(_FORMULA_START) else shown
 
 
+def plain_number(value: int | float | Decimal) -> str:
+    """A number for machines: as printed for a Decimal, shortest round-trip for a float."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return repr(value) if isinstance(value, float) else str(value)
+
+
 def _csv_row(study: Study, site_url: str) -> list[str]:
     main = study.references[0]
+    population = study.population
     values: dict[str, object] = {
         "id": study.id,
         "short_name": study.short_name,
         "title": study.title,
         "evidence_kind": study.evidence_kind,
         "status": study.status,
+        "status_checked": study.status_checked,
         "phase": study.phase,
+        "trial": study.trial.id if study.trial else None,
         "conditions": "; ".join(study.conditions),
         "cell_types": "; ".join(study.cell_types),
         "routes": "; ".join(dict.fromkeys(i.route for i in study.interventions)),
+        "arm_roles": "; ".join(dict.fromkeys(a.role for a in study.arms)),
         "enrolled": study.enrolled,
         "planned": study.planned,
+        "age": population.age if population else None,
+        "eligible_age": population.eligible_age if population else None,
         "registrations": "; ".join(r.id for r in study.registrations),
         "main_doi": main.doi,
         "main_pmid": main.pmid,
         "references": len(study.references),
-        "results": len(study.results),
+        "group_values": len(study.group_values),
+        "effects": len(study.effects),
         "last_reviewed": study.last_reviewed,
         "page": f"{site_url}studies/{study.id}/",
     }
@@ -265,28 +305,164 @@ def dataset_csv(site: Site) -> str:
     return out.getvalue()
 
 
+RESULTS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("study", "Record id."),
+    (
+        "trial",
+        "Trial id when several records report one trial (a shared arm is the same children).",
+    ),
+    ("evidence_kind", "Kind of evidence of the record (schema code)."),
+    ("row", "'group' for one arm's value, 'effect' for a comparison between arms."),
+    ("outcome", "Outcome id within the record."),
+    ("outcome_name", "What was measured, in plain words."),
+    ("domain", "Outcome domain (schema code)."),
+    ("instrument", "Instrument (schema code, versioned: gmfm-66 is not gmfm-88)."),
+    ("subscale", "Part of the instrument reported."),
+    ("direction", "higher-better or lower-better, when known."),
+    ("outcome_role", "primary, secondary or other, as the source gives it."),
+    ("time_point", "When it was measured, in the source's words."),
+    ("months", "The time point in months, when the source gives one time."),
+    ("arm", "Group rows: the arm id (ids separated by '; ' for arms taken together)."),
+    ("arm_label", "Group rows: the arm's name."),
+    ("arm_role", "Group rows: the arm's role (schema code)."),
+    ("experimental", "Effect rows: arm id(s) on the treated side, separated by '; '."),
+    ("comparator", "Effect rows: arm id(s) compared against, separated by '; '."),
+    ("comparison", "Effect rows: control (concurrent control group), external or treated."),
+    ("statistic", "Group rows: mean, median, count, events or proportion."),
+    ("measure", "Effect rows: the effect measure (schema code)."),
+    ("scale", "final, change or change-beyond-expected."),
+    ("value", "The value or estimate, with the digits the source printed."),
+    ("unit", "Unit of the value."),
+    ("events", "Group rows with statistic 'events': participants with the event."),
+    ("total", "Group rows with statistic 'events': participants counted."),
+    ("sd", "Standard deviation."),
+    ("se", "Standard error."),
+    ("ci_low", "Confidence interval, lower end."),
+    ("ci_high", "Confidence interval, upper end."),
+    ("ci_level", "Confidence level in percent (95 unless stated)."),
+    ("iqr_low", "Interquartile range, lower end."),
+    ("iqr_high", "Interquartile range, upper end."),
+    ("range_low", "Range, lowest."),
+    ("range_high", "Range, highest."),
+    ("n", "Participants in the value or analysis."),
+    ("p", "P value exactly as printed."),
+    ("plan", "prespecified-primary, prespecified-secondary or post-hoc; empty when not reported."),
+    ("population", "Analysis population (itt, per-protocol, ...)."),
+    ("adjusted", "true when the estimate is adjusted."),
+    ("subgroup", "Subgroup label, when the value is for a subgroup."),
+    ("subgroup_prespecified", "true when the source says the subgroup was planned."),
+    ("pooled", "true for a pooled estimate of a review or meta-analysis."),
+    ("pooled_studies", "Number of studies a pooled estimate pools."),
+    ("i2", "Heterogeneity I² (%) of a pooled estimate."),
+    ("obtained", "as-reported, computed (see formula) or secondary-source."),
+    ("formula", "How a computed value was computed."),
+    ("statement", "The result in words (for results without a number, and context)."),
+    ("note", "Shown beside the value, e.g. that the source prints it inconsistently."),
+    ("source", "Reference id within the record."),
+    ("source_doi", "DOI of that reference."),
+    ("source_pmid", "PMID of that reference."),
+    ("source_registry", "Registry id of that reference."),
+    ("locator", "Where in the source the value is (table, figure, page)."),
+)
+"""Columns of the long-format results table (one row per group value and per effect)."""
+
+
+def _result_row(study: Study, result: GroupValue | Effect) -> list[str]:
+    outcome = study.outcome(result.outcome)
+    ref = study.reference(result.source)
+    values: dict[str, object] = {
+        "study": study.id,
+        "trial": study.trial.id if study.trial else None,
+        "evidence_kind": study.evidence_kind,
+        "outcome": outcome.id,
+        "outcome_name": outcome.name,
+        "domain": outcome.domain,
+        "instrument": outcome.instrument,
+        "subscale": outcome.subscale,
+        "direction": direction(outcome),
+        "outcome_role": outcome.role,
+        "time_point": result.time_point,
+        "months": result.months,
+        "scale": result.scale,
+        "value": result.value,
+        "unit": result.unit,
+        "ci_low": result.ci[0] if result.ci else None,
+        "ci_high": result.ci[1] if result.ci else None,
+        "ci_level": result.ci_level if result.ci else None,
+        "n": result.n,
+        "p": result.p,
+        "subgroup": result.subgroup.label if result.subgroup else None,
+        "subgroup_prespecified": result.subgroup.prespecified if result.subgroup else None,
+        "obtained": result.obtained,
+        "formula": result.formula,
+        "statement": result.statement,
+        "note": result.note,
+        "source": ref.id,
+        "source_doi": ref.doi,
+        "source_pmid": ref.pmid,
+        "source_registry": ref.registry_id,
+        "locator": result.locator,
+    }
+    if isinstance(result, GroupValue):
+        values.update(
+            row="group",
+            arm="; ".join(result.arms),
+            arm_label="; ".join(study.arm_label(a) for a in result.arms),
+            arm_role="; ".join(dict.fromkeys(study.arm(a).role for a in result.arms)),
+            statistic=result.statistic,
+            events=result.events,
+            total=result.total,
+            sd=result.sd,
+            se=result.se,
+            iqr_low=result.iqr[0] if result.iqr else None,
+            iqr_high=result.iqr[1] if result.iqr else None,
+            range_low=result.range[0] if result.range else None,
+            range_high=result.range[1] if result.range else None,
+        )
+    else:
+        values.update(
+            row="effect",
+            experimental="; ".join(result.experimental),
+            comparator="; ".join(result.comparator),
+            comparison=comparison_class(study, result),
+            measure=result.measure,
+            plan=result.analysis.plan,
+            population=result.analysis.population,
+            adjusted=result.analysis.adjusted,
+            pooled=is_pooled(study),
+            pooled_studies=result.studies,
+            i2=result.i2,
+        )
+    return [csv_cell(values.get(name)) for name, _ in RESULTS_COLUMNS]
+
+
+def results_csv(site: Site) -> str:
+    """Every group value and effect as one row (long format): R's metafor or pandas read it
+    without reshaping. Sorted by record id, then in record order."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([name for name, _ in RESULTS_COLUMNS])
+    for study in sorted(site.studies, key=lambda s: s.id):
+        results: tuple[GroupValue | Effect, ...] = (*study.group_values, *study.effects)
+        for result in results:
+            writer.writerow(_result_row(study, result))
+    return out.getvalue()
+
+
 def schema_json(schema: dict[str, Any]) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 
 # --- JSON-LD -------------------------------------------------------------------------------
 
-SCHEMA_ORG_STATUS = {
-    "not-yet-recruiting": "NotYetRecruiting",
-    "recruiting": "Recruiting",
-    "active-not-recruiting": "ActiveNotRecruiting",
-    "completed": "Completed",
-    "terminated": "Terminated",
-    "withdrawn": "Withdrawn",
-}
-TRIAL_KINDS = frozenset({"randomised-trial", "non-randomised-trial", "registered-trial"})
-
 
 def json_ld(study: Study, site_url: str) -> str:
     """schema.org MedicalStudy / MedicalTrial data, safe to place in a <script> element."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
-        "@type": "MedicalTrial" if study.evidence_kind in TRIAL_KINDS else "MedicalStudy",
+        "@type": "MedicalTrial"
+        if study.evidence_kind in having("evidence_kind", "x-trial")
+        else "MedicalStudy",
         "name": _flat(study.title),
         "alternateName": _flat(study.short_name),
         "url": f"{site_url}studies/{study.id}/",
@@ -296,8 +472,9 @@ def json_ld(study: Study, site_url: str) -> str:
         ],
         "dateModified": study.last_reviewed,
     }
-    if study.status in SCHEMA_ORG_STATUS:
-        data["status"] = f"https://schema.org/{SCHEMA_ORG_STATUS[study.status]}"
+    schema_org = annotated("status", "x-schema-org")
+    if study.status in schema_org:
+        data["status"] = f"https://schema.org/{schema_org[study.status]}"
     if study.sponsor:
         data["sponsor"] = {"@type": "Organization", "name": _flat(study.sponsor)}
     if study.registrations:

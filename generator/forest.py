@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
-from generator.collate import RATIO_MEASURES, ResultGroup, ResultRow
+from generator.collate import BADGES, WARNING_BADGES, EffectGroup, EffectRow
+from generator.numbers import number
 
 WIDTH = 800
 PLOT_X0, PLOT_X1 = 300, 620  # the axis; study and comparison labels sit to its left
 VALUE_X = 636  # estimate and interval as text
 ROW_H = 38  # two lines of label: the study, then the comparison
 TOP = 34  # room for the column headings
-AXIS_H = 58  # ticks, tick labels and axis label
+AXIS_H = 78  # ticks, tick labels, "favours" labels and axis label
 LABEL_CHARS = 40  # longer labels are shortened in the plot (the table beside it has them whole)
 
 
@@ -35,9 +36,10 @@ def _fmt(value: float) -> str:
     return format(Decimal(value).quantize(Decimal("0.01")), "f").rstrip("0").rstrip(".")
 
 
-def _num(value: float) -> str:
-    shown = format(Decimal(repr(value)), "f") if isinstance(value, float) else str(value)
-    return shown.rstrip("0").rstrip(".") if "." in shown else shown
+def _tick(value: float) -> float | int:
+    """A tick value without float noise (0.30000000000000004 -> 0.3, 5.0 -> 5)."""
+    rounded = round(value, 6)
+    return int(rounded) if rounded.is_integer() else rounded
 
 
 def _nice_step(span: float) -> float:
@@ -46,13 +48,12 @@ def _nice_step(span: float) -> float:
     return next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw)
 
 
-def axis(rows: Sequence[ResultRow], log: bool) -> tuple[float, float, list[float]]:
+def axis(rows: Sequence[EffectRow], log: bool, null: float) -> tuple[float, float, list[float]]:
     """Axis range and ticks covering every estimate, interval and the line of no effect."""
-    null = 1.0 if log else 0.0
     points = [null]
     for row in rows:
-        r = row.result
-        points += [v for v in (r.value, *(r.ci or ())) if v is not None]
+        e = row.effect
+        points += [float(v) for v in (e.value, *(e.ci or ())) if v is not None]
     if log:
         points = [p for p in points if p > 0]
         lo = 2 ** math.floor(math.log2(min(points)))
@@ -70,42 +71,68 @@ def axis(rows: Sequence[ResultRow], log: bool) -> tuple[float, float, list[float
     return lo, hi, [lo + i * step for i in range(count + 1)]
 
 
-def row_label(row: ResultRow) -> str:
-    """Study short name and, when given, the comparison."""
-    shown = row.study.short_name
-    if row.result.comparison:
-        shown += f": {row.result.comparison}"
+def comparison_label(row: EffectRow) -> str:
+    """'Cells vs placebo (post hoc)': the arms compared, and any warning badge."""
+    study, effect = row.study, row.effect
+    shown = " and ".join(study.arm_label(a) for a in effect.experimental)
+    shown += " vs " + " and ".join(study.arm_label(a) for a in effect.comparator)
+    warnings = [BADGES[b].lower() for b in row.badges if b in WARNING_BADGES]
+    if warnings:
+        shown += f" ({', '.join(warnings)})"
     return " ".join(shown.split())
 
 
+def _flat(value: str) -> str:
+    """One line of text: the SVG is written on one line so Markdown passes it through whole."""
+    return " ".join(value.split())
+
+
 def _short(value: str) -> str:
+    value = _flat(value)
     return value if len(value) <= LABEL_CHARS else value[: LABEL_CHARS - 1].rstrip() + "…"
 
 
-def interval_text(row: ResultRow) -> str:
-    r = row.result
-    assert r.value is not None
-    shown = _num(r.value)
-    if r.ci:
-        shown += f" ({_num(r.ci[0])} to {_num(r.ci[1])})"
+def interval_text(row: EffectRow, with_level: bool) -> str:
+    e = row.effect
+    assert e.value is not None
+    shown = number(e.value)
+    if e.ci:
+        level = f"{number(e.ci_level)}% CI " if with_level else ""
+        shown += f" ({level}{number(e.ci[0])} to {number(e.ci[1])})"
     return shown
 
 
-def forest_svg(group: ResultGroup, ident: str, axis_label: str) -> str:
+def forest_svg(
+    group: EffectGroup,
+    ident: str,
+    axis_label: str,
+    *,
+    log: bool,
+    null: float,
+    favours: tuple[str, str] | None,
+) -> str:
     """The forest plot of a group's plotted rows as one line of SVG markup.
 
     One line with no blank lines, so Markdown passes it through as a raw HTML block. Markers
     are squares with area proportional to N analysed; a hollow square marks a result whose
-    record gives no N.
+    record gives no N. The interval level comes from the data: one level for all rows goes in
+    the column heading, mixed levels are given on each row. `favours` labels the two sides
+    of the line of no effect (left, right).
     """
     rows = group.plotted
-    log = group.effect_measure in RATIO_MEASURES
-    lo, hi, ticks = axis(rows, log)
+    lo, hi, ticks = axis(rows, log, null)
     height = TOP + ROW_H * len(rows) + AXIS_H
-    biggest = max((r.result.n_analysed or 0 for r in rows), default=0)
-    title = f"Forest plot: {axis_label}"
-    desc = "; ".join(f"{row_label(r)}: {interval_text(r)}" for r in rows)
-    null_x = _x(1.0 if log else 0.0, lo, hi, log)
+    biggest = max((r.effect.n or 0 for r in rows), default=0)
+    levels = group.ci_levels
+    shared = len(levels) == 1
+    heading = f"Estimate ({number(levels[0])}% CI)" if shared else "Estimate (CI)"
+    title = _flat(f"Forest plot: {axis_label}")
+    desc = _flat(
+        "; ".join(
+            f"{r.study.short_name}, {comparison_label(r)}: {interval_text(r, True)}" for r in rows
+        )
+    )
+    null_x = _x(null, lo, hi, log)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="forest" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
@@ -114,31 +141,29 @@ def forest_svg(group: ResultGroup, ident: str, axis_label: str) -> str:
         f'<desc id="{ident}-desc">{escape(desc)}</desc>',
         '<g fill="currentColor" font-size="13">',
         '<text x="0" y="18" font-weight="bold">Study and comparison</text>',
-        f'<text x="{VALUE_X}" y="18" font-weight="bold">Estimate (95% CI)</text>',
+        f'<text x="{VALUE_X}" y="18" font-weight="bold">{escape(heading)}</text>',
     ]
     for i, row in enumerate(rows):
         y = TOP + ROW_H * i + ROW_H / 2
-        r = row.result
-        assert r.value is not None
-        full = row_label(row)
+        e = row.effect
+        assert e.value is not None
+        label = comparison_label(row)
         parts.append(
-            f'<text x="0" y="{_fmt(y - 3)}"><title>{escape(full)}</title>'
-            f"{escape(_short(row.study.short_name))}</text>"
+            f'<text x="0" y="{_fmt(y - 3)}"><title>{escape(_flat(row.study.short_name))}: '
+            f"{escape(label)}</title>{escape(_short(row.study.short_name))}</text>"
         )
-        if r.comparison:
-            parts.append(
-                f'<text x="0" y="{_fmt(y + 12)}" font-size="11">'
-                f"{escape(_short(' '.join(r.comparison.split())))}</text>"
-            )
-        if r.ci:
-            x0, x1 = _x(r.ci[0], lo, hi, log), _x(r.ci[1], lo, hi, log)
+        parts.append(
+            f'<text x="0" y="{_fmt(y + 12)}" font-size="11">{escape(_short(label))}</text>'
+        )
+        if e.ci:
+            x0, x1 = _x(float(e.ci[0]), lo, hi, log), _x(float(e.ci[1]), lo, hi, log)
             parts.append(
                 f'<line x1="{_fmt(x0)}" y1="{_fmt(y)}" x2="{_fmt(x1)}" y2="{_fmt(y)}" '
                 'stroke="currentColor" stroke-width="1.5"/>'
             )
-        n = r.n_analysed
+        n = e.n
         side = 6 + 10 * math.sqrt(n / biggest) if n and biggest else 9
-        cx = _x(r.value, lo, hi, log)
+        cx = _x(float(e.value), lo, hi, log)
         fill = (
             'fill="currentColor"' if n else 'fill="none" stroke="currentColor" stroke-width="1.5"'
         )
@@ -146,7 +171,8 @@ def forest_svg(group: ResultGroup, ident: str, axis_label: str) -> str:
             f'<rect x="{_fmt(cx - side / 2)}" y="{_fmt(y - side / 2)}" width="{_fmt(side)}" '
             f'height="{_fmt(side)}" {fill}/>'
         )
-        parts.append(f'<text x="{VALUE_X}" y="{_fmt(y + 4)}">{escape(interval_text(row))}</text>')
+        shown = interval_text(row, not shared)
+        parts.append(f'<text x="{VALUE_X}" y="{_fmt(y + 4)}">{escape(shown)}</text>')
     base = TOP + ROW_H * len(rows)
     parts.append(
         f'<line x1="{_fmt(null_x)}" y1="{TOP - 6}" x2="{_fmt(null_x)}" y2="{base}" '
@@ -161,11 +187,21 @@ def forest_svg(group: ResultGroup, ident: str, axis_label: str) -> str:
             f'<line x1="{tx}" y1="{base}" x2="{tx}" y2="{base + 5}" stroke="currentColor"/>'
         )
         parts.append(
-            f'<text x="{tx}" y="{base + 19}" text-anchor="middle">{_num(round(tick, 6))}</text>'
+            f'<text x="{tx}" y="{base + 19}" text-anchor="middle">{number(_tick(tick))}</text>'
+        )
+    if favours:
+        left, right = favours
+        parts.append(
+            f'<text x="{_fmt(null_x - 6)}" y="{base + 38}" text-anchor="end" font-size="12">'
+            f"← {escape(left)}</text>"
+        )
+        parts.append(
+            f'<text x="{_fmt(null_x + 6)}" y="{base + 38}" font-size="12">{escape(right)} →</text>'
         )
     centre = (PLOT_X0 + PLOT_X1) // 2
     parts.append(
-        f'<text x="{centre}" y="{base + 40}" text-anchor="middle">{escape(axis_label)}</text>'
+        f'<text x="{centre}" y="{base + 62}" text-anchor="middle">'
+        f"{escape(_flat(axis_label))}</text>"
     )
     parts.append("</g></svg>")
     return "".join(parts)

@@ -72,7 +72,7 @@ def check_records(paths: Paths) -> list[Study]:
     issues = loaded.issues + validate_records(loaded.records)
     if issues:
         raise ValidationFailed(issues)
-    return [build_study(record.data) for record in loaded.records]
+    return [build_study(record.data, record.printed) for record in loaded.records]
 
 
 def review(paths: Paths, today: date) -> tuple[list[Issue], list[Issue]]:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable, Sequence
-from decimal import Decimal
+from collections.abc import Sequence
 from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
@@ -23,17 +22,44 @@ import jinja2
 
 from generator import export
 from generator.collate import (
-    HARM_KINDS,
+    BADGES,
     NO_CELL_TYPE,
-    POOLED_KINDS,
+    WARNING_BADGES,
+    EffectGroup,
+    Headline,
     MapCell,
-    ResultGroup,
     Site,
+    ValueGroup,
+    comparison_class,
+    concurrent_controls,
+    direction,
+    harm_kinds,
+    is_pooled,
+    no_results_text,
+    pooled_kinds,
+    ratio_measures,
 )
 from generator.errors import RenderError
 from generator.forest import forest_svg
-from generator.model import Certainty, Dose, Reference, Result, RiskOfBias, Study
-from generator.schema import descriptions, field_docs, labels, load_schema
+from generator.model import (
+    Certainty,
+    Dose,
+    Effect,
+    GroupValue,
+    Outcome,
+    Reference,
+    RiskOfBias,
+    Study,
+)
+from generator.numbers import Number, number
+from generator.schema import (
+    annotated,
+    descriptions,
+    field_docs,
+    labels,
+    load_schema,
+    registry_patterns,
+)
 
 Pages = dict[PurePosixPath, str]
 
@@ -43,7 +69,6 @@ _INLINE_CHARS = "\\`*_{}[]|~^$"
 _INLINE_ACTIVE = str.maketrans({c: f"&#{ord(c)};" for c in _INLINE_CHARS})
 _ACTIVE = re.compile(f"[&<>{re.escape(_INLINE_CHARS)}]")
 _LINE_START = re.compile(r"^(?:[!#%)*+\-./:;=>?@\]^_`{|}~]|\d+[.)](?=\s|$))")
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def text(value: Any) -> str:
@@ -96,21 +121,6 @@ def link(label: str, url: str) -> str:
     return f"[{text(label)}]({safe})"
 
 
-def number(value: float | None) -> str:
-    """Format a number as reported: no float noise, counts from a million up as powers of ten."""
-    if value is None:
-        return "—"
-    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if abs(exact) < 1_000_000:
-        shown = format(exact, "f")
-        return shown.rstrip("0").rstrip(".") if "." in shown else shown
-    sign, digits, exponent = exact.normalize().as_tuple()
-    assert isinstance(exponent, int)
-    power = len(digits) - 1 + exponent
-    mantissa = str(digits[0]) + ("." + "".join(map(str, digits[1:])) if len(digits) > 1 else "")
-    return f"{'-' if sign else ''}{mantissa} × 10{str(power).translate(_SUPERSCRIPT)}"
-
-
 def dose(value: Dose | None) -> str:
     """A dose as text, e.g. '1–5 × 10⁷ TNC/kg' or '≥ 2 × 10⁷ TNC/kg'."""
     if value is None:
@@ -122,20 +132,208 @@ def dose(value: Dose | None) -> str:
     return text(f"{amount} {value.unit}")
 
 
-def estimate(result: Result) -> str:
-    """Value with unit, interval and p, e.g. '1.36 points (95% CI 0.41 to 2.32); p = 0.005'."""
-    if result.value is None:
+_P_PARTS = re.compile(r"^\s*(?:[Pp]\s*)?(<=|>=|[=<>≤≥])?\s*(.+?)\s*$")
+
+
+def p_value(printed: str | None) -> str:
+    """A P value shown one way ('p = 0.028', 'p < 0.001') from its text as printed; the
+    digits are the source's (a missing leading zero is added)."""
+    if not printed:
         return "—"
-    parts = [number(result.value) + (f" {result.unit}" if result.unit else "")]
-    if result.ci:
-        parts.append(
-            f"({number(result.ci_level)}% CI {number(result.ci[0])} to {number(result.ci[1])})"
-        )
-    shown = " ".join(parts)
-    if result.p:
-        p = result.p
-        shown += f"; p {p[0]} {p[1:]}" if p[0] in "<>=" else f"; p = {p}"
+    match = _P_PARTS.match(printed)
+    assert match is not None  # the schema's pattern guarantees the shape
+    sign = {"<=": "≤", ">=": "≥", None: "="}.get(match.group(1), match.group(1))
+    digits = match.group(2).replace("−", "-")
+    if digits.startswith("."):
+        digits = "0" + digits
+    # 1.2 × 10^-5, 1.2x10-5 and 1.2e-5 all read as 1.2 × 10⁻⁵ (the same digits).
+    digits = _POWER.sub(lambda m: f" × 10{('-' + m.group(1)).translate(_SUPERSCRIPT)}", digits)
+    return text(f"p {sign} {digits}")
+
+
+_POWER = re.compile(r"\s?(?:[×x*]\s?10\^?|[eE])-([0-9]+)$")
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def with_unit(value: Number, unit: str | None) -> str:
+    """'1.36 points', '74%' (a percent sign follows the number directly)."""
+    if not unit:
+        return number(value)
+    return number(value) + (unit if unit == "%" else f" {unit}")
+
+
+def interval_text(low: Number, high: Number, level: Number | None = None) -> str:
+    """'95% CI 0.41 to 2.32' (the level as given; none for a range or IQR)."""
+    head = f"{number(level)}% CI " if level is not None else ""
+    return f"{head}{number(low)} to {number(high)}"
+
+
+def estimate(effect: Effect) -> str:
+    """Estimate with unit, interval and p, e.g. '1.36 points (95% CI 0.41 to 2.32); p = 0.005'."""
+    if effect.value is None:
+        return p_value(effect.p) if effect.p else "—"
+    shown = text(with_unit(effect.value, effect.unit))
+    if effect.ci:
+        shown += f" ({interval_text(effect.ci[0], effect.ci[1], effect.ci_level)})"
+    if effect.p:
+        shown += f"; {p_value(effect.p)}"
+    return shown
+
+
+def group_value(value: GroupValue) -> str:
+    """A single group's value with its spread: '7.5 points (SD 6.8)', '13 of 18'."""
+    if value.events is not None and value.total is not None:
+        shown = f"{value.events} of {value.total}"
+    elif value.value is not None:
+        shown = with_unit(value.value, value.unit)
+    else:
+        return "—"
+    spread = []
+    if value.sd is not None:
+        spread.append(f"SD {number(value.sd)}")
+    if value.se is not None:
+        spread.append(f"SE {number(value.se)}")
+    if value.ci:
+        spread.append(interval_text(value.ci[0], value.ci[1], value.ci_level))
+    if value.iqr:
+        spread.append(f"IQR {interval_text(*value.iqr)}")
+    if value.range:
+        spread.append(f"range {interval_text(*value.range)}")
+    if spread:
+        shown += f" ({'; '.join(spread)})"
+    out = text(shown)
+    if value.p:
+        out += f"; {p_value(value.p)} for the change"
+    return out
+
+
+def statistic_label(value: GroupValue) -> str:
+    """'Mean change from baseline', 'Median', 'Events of total' for a group value."""
+    if value.statistic is None:
+        return "Result in words"
+    shown = labels("statistic")[value.statistic]
+    if value.scale and value.scale != "final":
+        shown += ", " + labels("scale")[value.scale].lower()
     return text(shown)
+
+
+def measure_label(effect: Effect) -> str:
+    if effect.measure is None:
+        return "Comparison"
+    shown = labels("measure")[effect.measure]
+    if effect.scale:
+        shown += (
+            " in "
+            + {
+                "final": "final values",
+                "change": "change from baseline",
+                "change-beyond-expected": "change beyond expected",
+            }[effect.scale]
+        )
+    return text(shown)
+
+
+def when(months: Number | None, time_point: str | None) -> str:
+    """A time point for tables: the source's words, else the months, else a dash."""
+    if time_point:
+        return text(time_point)
+    if months is not None:
+        return f"{number(months)} months"
+    return "—"
+
+
+def arms(study: Study, ids: Sequence[str]) -> str:
+    """Labels of arms, joined: 'Cord blood + EPO and Cord blood alone'."""
+    return text(" and ".join(study.arm_label(a) for a in ids))
+
+
+def comparison(study: Study, effect: Effect) -> str:
+    """'A vs B' for an effect, in arm labels."""
+    return f"{arms(study, effect.experimental)} vs {arms(study, effect.comparator)}"
+
+
+def badges(codes: Sequence[str]) -> str:
+    """Result badges (our markup; codes are fixed names in collate.BADGES)."""
+    return " ".join(
+        f'<span class="badge badge--{"warn" if c in WARNING_BADGES else "info"}">{BADGES[c]}</span>'
+        for c in codes
+    )
+
+
+def analysis_text(effect: Effect) -> str:
+    """How the comparison was analysed, from what the source reports."""
+    parts = [
+        labels("plan")[effect.analysis.plan]
+        if effect.analysis.plan
+        else "Not reported whether prespecified"
+    ]
+    if effect.subgroup:
+        sub = f"subgroup: {effect.subgroup.label}"
+        if effect.subgroup.definition:
+            sub += f" ({effect.subgroup.definition})"
+        parts.append(sub + ("" if effect.subgroup.prespecified else ", not stated as prespecified"))
+    if effect.analysis.population:
+        parts.append(labels("analysis_population")[effect.analysis.population].lower())
+    if effect.analysis.adjusted is not None:
+        if effect.analysis.adjusted:
+            parts.append(
+                "adjusted"
+                + (f" for {effect.analysis.covariates}" if effect.analysis.covariates else "")
+            )
+        else:
+            parts.append("unadjusted")
+    if effect.analysis.method:
+        parts.append(effect.analysis.method)
+    if effect.studies:
+        parts.append(
+            f"pools {effect.studies} studies"
+            + (f", I² {number(effect.i2)}%" if effect.i2 is not None else "")
+        )
+    elif effect.i2 is not None:
+        parts.append(f"I² {number(effect.i2)}%")
+    return text("; ".join(parts))
+
+
+def provenance(study: Study, result: Effect | GroupValue) -> str:
+    """Citation marker, where in the source, and how the value was obtained."""
+    shown = citation(study, [result.source])
+    if result.locator:
+        shown += f" {text(result.locator)}"
+    if result.obtained == "computed":
+        shown += f"; computed by this site: {text(result.formula or '')}"
+    elif result.obtained == "secondary-source":
+        shown += "; as tabulated by a secondary source"
+    return shown
+
+
+def outcome_name(outcome: Outcome) -> str:
+    """'Gross motor function (GMFM-66)' with the subscale when there is one."""
+    shown = outcome.name
+    if outcome.instrument:
+        shown += f" ({labels('instrument')[outcome.instrument]}"
+        shown += f", {outcome.subscale})" if outcome.subscale else ")"
+    elif outcome.subscale:
+        shown += f" ({outcome.subscale})"
+    return text(shown)
+
+
+def outcome_facts(outcome: Outcome) -> str:
+    """'Primary outcome (per registry) · Higher is better · 0 to 100' for an outcome."""
+    facts = []
+    if outcome.role:
+        role = labels("outcome_role")[outcome.role]
+        if outcome.role_stated_by:
+            role += f" (per {labels('role_stated_by')[outcome.role_stated_by].lower()})"
+        facts.append(role)
+    better = direction(outcome)
+    if better:
+        facts.append(labels("direction")[better])
+    scale_range = annotated("instrument", "x-range").get(outcome.instrument or "")
+    if scale_range:
+        facts.append(f"scale {number(scale_range[0])} to {number(scale_range[1])}")
+    if outcome.time_point:
+        facts.append(f"measured: {outcome.time_point}")
+    return text(" · ".join(facts))
 
 
 def label(value: str, vocabulary_name: str) -> str:
@@ -148,19 +346,22 @@ def describe(value: str, vocabulary_name: str) -> str:
     return text(descriptions(vocabulary_name).get(value, ""))
 
 
-REGISTRY_URL: dict[str, Callable[[str], str]] = {
-    "clinicaltrials.gov": lambda i: f"https://clinicaltrials.gov/study/{i}",
-    "anzctr": lambda i: f"https://www.anzctr.org.au/{i}.aspx",
-    "isrctn": lambda i: f"https://www.isrctn.com/{i}",
-}
-"""Registries with stable public addresses per entry; the others are shown as text."""
+def registry_url(registry: str, ident: str) -> str | None:
+    """The public address of a registry entry, for registries with stable addresses."""
+    pattern = annotated("registry", "x-url").get(registry)
+    return str(pattern).replace("{id}", ident) if pattern else None
+
+
+def registry_of(ident: str) -> str | None:
+    """The registry whose id format an identifier has."""
+    return next((r for r, pattern in registry_patterns() if pattern.search(ident)), None)
 
 
 def registration(registry: str, ident: str) -> str:
     """Registry name and id, linked to the registry where it has stable addresses."""
-    make = REGISTRY_URL.get(registry)
+    url = registry_url(registry, ident)
     shown = f"{labels('registry')[registry]} {ident}"
-    return link(shown, make(ident)) if make else text(shown)
+    return link(shown, url) if url else text(shown)
 
 
 def ama(ref: Reference) -> str:
@@ -177,14 +378,11 @@ def ama(ref: Reference) -> str:
         parts.append(f"*{text(ref.journal)}*.")
     parts.extend(_ama_locator(ref))
     if ref.registry_id:
-        registry = "ClinicalTrials.gov" if ref.registry_id.startswith("NCT") else "Registry"
-        target = ref.url or (
-            f"https://clinicaltrials.gov/study/{ref.registry_id}"
-            if ref.registry_id.startswith("NCT")
-            else None
-        )
+        registry = registry_of(ref.registry_id)
+        name = labels("registry")[registry] if registry else "Registry"
+        target = ref.url or (registry_url(registry, ref.registry_id) if registry else None)
         ident = link(ref.registry_id, target) if target else text(ref.registry_id)
-        parts.append(f"{registry} identifier: {ident}.")
+        parts.append(f"{text(name)} identifier: {ident}.")
     if ref.doi:
         parts.append(f"doi:{link(ref.doi, 'https://doi.org/' + ref.doi)}")
     if ref.pmid:
@@ -250,24 +448,48 @@ def participants(study: Study) -> str:
     return "—"
 
 
-def main_result(study: Study) -> str:
-    """The result a comparison table shows: the one marked main, else a primary outcome's."""
-    primary = {o.id for o in study.primary_outcomes}
-    chosen = next((r for r in study.results if r.main), None) or next(
-        (r for r in study.results if r.outcome in primary), None
-    )
-    if chosen is None:
-        if study.evidence_kind == "registered-trial":
-            return "Not yet reporting"
-        return "See the study page" if study.results else "No results recorded"
-    outcome = study.outcome(chosen.outcome)
-    head = " ".join(x for x in (outcome.instrument or outcome.name, outcome.time_point) if x)
-    if chosen.comparison:
-        head += f" ({chosen.comparison})"
-    if chosen.value is not None and (chosen.ci or not chosen.statement):
-        measure = labels("effect_measure").get(chosen.effect_measure or "", "")
-        return f"{text(head)}: {text(measure.lower())} {estimate(chosen)}"
-    return f"{text(head)}: {text(chosen.statement)}"
+def design(study: Study) -> str:
+    """Kind of evidence and what the treated children were compared with."""
+    shown = labels("evidence_kind")[study.evidence_kind]
+    concurrent = concurrent_controls()
+    roles = [a.role for a in study.arms if a.role in concurrent]
+    if roles and not is_pooled(study):
+        kinds = ", ".join(dict.fromkeys(labels("arm_role")[r].lower() for r in roles))
+        shown += f" vs {kinds}"
+    return text(shown)
+
+
+def headline_text(item: Headline) -> str:
+    """The main-result cell of a comparison table: what, which groups, when, the number, and
+    badges saying what kind of result it is."""
+    study = item.study
+    outcome = item.outcome
+    if outcome is None:
+        return text(no_results_text(study) if not study.has_results else "See the study page")
+    head = outcome_name(outcome)
+    if item.effect:
+        effect = item.effect
+        detail = f"{comparison(study, effect)}, {when(effect.months, effect.time_point)}"
+        if effect.value is not None:
+            number_part = f"{measure_label(effect).lower()} {estimate(effect)}"
+        else:
+            number_part = text(effect.statement or "") + (
+                f" ({p_value(effect.p)})" if effect.p else ""
+            )
+    else:
+        value = item.value
+        assert value is not None
+        detail = f"{arms(study, value.arms)}, {when(value.months, value.time_point)}"
+        if value.numeric:
+            number_part = f"{statistic_label(value).lower()} {group_value(value)}"
+        else:
+            number_part = text(value.statement or "")
+        if value.note:
+            number_part += f" ({text(value.note)})"
+    note = item.effect.note if item.effect and item.effect.note else None
+    if note:
+        number_part += f" ({text(note)})"
+    return f"{head}: {detail}: {number_part} {badges(item.badges)}"
 
 
 # --- badges, groups and map cells (our own markup around escaped text) --------------------
@@ -307,48 +529,96 @@ def judgement_badge(code: str) -> str:
     return _badge("rob", code, label(code, "rob_judgement"))
 
 
-def group_heading(group: ResultGroup) -> str:
-    """'GMFM-66 · 12 months · Mean difference' for a group of comparable results."""
-    when = f"{number(group.months)} months" if group.months is not None else group.time_point
+def effect_heading(group: EffectGroup) -> str:
+    """A group heading for people: what, when, which numbers, against what."""
     parts = [
-        text(group.instrument) if group.instrument else "No instrument named",
-        text(when) if when else "Time point not stated",
-        label(group.effect_measure, "effect_measure") if group.effect_measure else "No measure",
+        outcome_name(group.outcome)
+        if not group.outcome.instrument
+        else text(_instrument(group.outcome))
     ]
+    parts.append(when(group.months, group.time_point if group.months is None else None))
+    if group.measure:
+        shown = labels("measure")[group.measure]
+        if group.scale:
+            shown += (
+                " in "
+                + {
+                    "final": "final values",
+                    "change": "change from baseline",
+                    "change-beyond-expected": "change beyond expected",
+                }[group.scale]
+            )
+        parts.append(text(shown))
+    against = {
+        "control": "against a control group",
+        "external": "against external controls",
+        "treated": "between treated groups",
+    }[group.comparison]
+    parts.append("pooled estimates" if group.pooled else against)
+    if group.rows[0].effect.subgroup:
+        parts.append(text(f"subgroup {group.rows[0].effect.subgroup.label}"))
     return " · ".join(parts)
 
 
-def axis_label(group: ResultGroup) -> str:
+def _instrument(outcome: Outcome) -> str:
+    shown = labels("instrument")[outcome.instrument or ""]
+    return f"{shown}, {outcome.subscale}" if outcome.subscale else shown
+
+
+def value_heading(group: ValueGroup) -> str:
+    parts = [
+        outcome_name(group.outcome)
+        if not group.outcome.instrument
+        else text(_instrument(group.outcome))
+    ]
+    parts.append(when(group.months, group.time_point if group.months is None else None))
+    if group.statistic:
+        shown = labels("statistic")[group.statistic]
+        if group.scale:
+            shown += ", " + labels("scale")[group.scale].lower()
+        parts.append(text(shown))
+    return " · ".join(parts)
+
+
+def favours(group: EffectGroup) -> tuple[str, str] | None:
+    """('Favours control', 'Favours cell therapy') for the left and right of a plot, from the
+    outcome's direction; None when the direction is not known."""
+    if group.direction is None:
+        return None
+    control = "external controls" if group.comparison == "external" else "control"
+    low, high = f"Favours {control}", "Favours cell therapy"
+    return (low, high) if group.direction == "higher-better" else (high, low)
+
+
+def axis_label(group: EffectGroup) -> str:
     """Forest-plot axis label (plain text; the SVG writer escapes it), with units when shared."""
-    units = set()
-    for row in group.plotted:
-        unit = row.result.unit or ""
-        if group.instrument and unit.startswith(group.instrument):
-            unit = unit[len(group.instrument) :]
-        units.add(unit.strip())
-    measure = labels("effect_measure")[group.effect_measure or ""]
+    units = {(row.effect.unit or "").strip() for row in group.plotted}
+    measure = labels("measure")[group.measure or ""]
     unit = units.pop() if len(units) == 1 else ""
-    shown = f"{measure}, {group.instrument}" if group.instrument else measure
+    shown = (
+        f"{measure}, {_instrument(group.outcome)}"
+        if group.outcome.instrument
+        else f"{measure}, {group.outcome.name}"
+    )
     return f"{shown} ({unit})" if unit else shown
 
 
-def forest(group: ResultGroup, ident: str) -> str:
-    return forest_svg(group, ident, axis_label(group))
+def forest(group: EffectGroup, ident: str) -> str:
+    return forest_svg(
+        group,
+        ident,
+        axis_label(group),
+        log=group.measure in ratio_measures(),
+        null=float(annotated("measure", "x-null").get(group.measure or "", 0)),
+        favours=favours(group),
+    )
 
 
-def point(result: Result) -> str:
-    """Estimate with its unit, no interval."""
-    if result.value is None:
-        return "—"
-    return text(number(result.value) + (f" {result.unit}" if result.unit else ""))
-
-
-def interval(result: Result) -> str:
-    """The confidence interval as 'low to high' (with its level when it is not 95%)."""
-    if result.ci is None:
+def interval(effect: Effect) -> str:
+    """The confidence interval as 'low to high' with its level."""
+    if effect.ci is None:
         return "not reported"
-    level = "" if result.ci_level == 95 else f"{number(result.ci_level)}% CI "
-    return text(f"{level}{number(result.ci[0])} to {number(result.ci[1])}")
+    return text(interval_text(effect.ci[0], effect.ci[1], effect.ci_level))
 
 
 def map_column(code: str, vocabulary_name: str) -> str:
@@ -396,12 +666,22 @@ def environment() -> jinja2.Environment:
         number=number,
         dose=dose,
         estimate=estimate,
+        group_value=group_value,
+        statistic_label=statistic_label,
+        measure_label=measure_label,
+        p_value=p_value,
         label=label,
         describe=describe,
         ama=ama,
         registration=registration,
         participants=participants,
-        main_result=main_result,
+        design=design,
+        headline=headline_text,
+        outcome_name=outcome_name,
+        outcome_facts=outcome_facts,
+        analysis=analysis_text,
+        provenance=provenance,
+        badges=badges,
         cell_products=cell_products,
         citation=citation,
         host=host,
@@ -409,17 +689,24 @@ def environment() -> jinja2.Environment:
         grade_summary=grade_summary,
         rob_badge=rob_badge,
         judgement_badge=judgement_badge,
-        group_heading=group_heading,
+        effect_heading=effect_heading,
+        value_heading=value_heading,
         forest=forest,
-        point=point,
         interval=interval,
         map_column=map_column,
         map_cell=map_cell,
         vocabulary=vocabulary,
     )
     env.globals.update(
-        POOLED_KINDS=POOLED_KINDS,
-        HARM_KINDS=HARM_KINDS,
+        POOLED_KINDS=pooled_kinds(),
+        CONCURRENT_ROLES=concurrent_controls(),
+        HARM_KINDS=harm_kinds(),
+        RESULTS_COLUMNS=export.RESULTS_COLUMNS,
+        when=when,
+        arms=arms,
+        comparison=comparison,
+        comparison_class=comparison_class,
+        is_pooled=is_pooled,
         NEWS_PAGE_ITEMS=NEWS_PAGE_ITEMS,
         NEWS_KIND_LABEL=export.NEWS_KIND_LABEL,
         CSV_COLUMNS=export.CSV_COLUMNS,
@@ -476,6 +763,7 @@ def render_downloads(site: Site) -> Pages:
     files: Pages = {
         PurePosixPath("downloads/studies.json"): export.dataset_json(site),
         PurePosixPath("downloads/studies.csv"): export.dataset_csv(site),
+        PurePosixPath("downloads/results.csv"): export.results_csv(site),
         PurePosixPath("downloads/study.schema.json"): export.schema_json(load_schema()),
         PurePosixPath("feed.xml"): export.atom_feed(site, site.news),
     }
