@@ -24,6 +24,10 @@ from generator.errors import GeneratorError, Issue
 from generator.load import FORBIDDEN_CHARACTERS, parse_text
 from generator.validate import PLACEHOLDER, TO_FILL_IN, is_placeholder, validate_records
 
+SCHEMA_LINE = "yaml-language-server: $schema=../generator/schema/study.schema.json"
+"""First line of every record (a comment): editors with the YAML extension complete and check
+fields. Written by `new` and by the importers."""
+
 
 def todo(hint: str) -> str:
     """A placeholder value carrying a hint for the person who fills it in."""

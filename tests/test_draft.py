@@ -114,15 +114,18 @@ def test_settle_marks_only_what_the_validator_refuses() -> None:
     draft = minimal_record(
         "draft-test",
         title="x" * 4000,
-        results=[
+        group_values=[
             {
                 "outcome": "o",
-                "effect_measure": "mean",
+                "arm": "a",
+                "statistic": "mean",
+                "scale": "final",
                 "value": 5,
                 "ci": [1, 3],
                 "source": "paper",
             }
         ],
+        arms=[{"id": "a", "label": "Treated", "role": "experimental"}],
         outcomes=[{"id": "o", "name": "Outcome", "sources": ["paper"]}],
         summary=todo("write it"),
     )
@@ -131,7 +134,7 @@ def test_settle_marks_only_what_the_validator_refuses() -> None:
     assert isinstance(record, RawRecord)
     messages = sorted(f"{i.field}: {i.message}" for i in validate_records([record]))
     assert messages == [
-        "results[0].value: to fill in: estimate 5 lies outside its interval [1, 3]; "
+        "group_values[0].value: to fill in: estimate 5 lies outside its interval [1, 3]; "
         "the source says 5",
         "summary: to fill in: write it",
         "title: to fill in: text is 4000 characters; the limit is 3000; the source says "
