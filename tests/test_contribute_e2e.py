@@ -23,18 +23,35 @@ ANSWERS: dict[str, object] = {
     "conditions": "cerebral-palsy",
     "summary": "A synthetic record made by a test: not a real study.",
     "description": "Made up for a test.",
-    "enrolled": 40,
     "cell_type": "umbilical-cord-blood",
     "route": "intravenous",
     "type": "article",
-    "kind": "placebo",
+    "direction": "higher-better",
+    "scale": "final",
+    "plan": "prespecified-secondary",
     "value": 2,
+    "arm": "cells",
+    "label": "Cells",
+    "name": "Gross motor function",
+    "role_stated_by": "registry",
     "added": "2026-01-01",
     "last_reviewed": "2026-01-01",
 }
 """What a contributor would write for each marked field (by field name)."""
-DELETE = {"dose", "countries"}
+IN_SECTION: dict[tuple[str, str], object] = {
+    ("arms", "id"): "cells",
+    ("arms", "role"): "experimental",
+    ("outcomes", "id"): "gmfm",
+    ("outcomes", "role"): "primary",
+}
+"""Answers that depend on the section: an arm's role is not an outcome's role."""
+DELETE = {"dose", "countries", "instrument", "status_checked"}
 """Marked fields a contributor would delete instead (the sources give no dose, ...)."""
+
+
+def answer(where: tuple[str | int, ...]) -> object:
+    name = next(str(p) for p in reversed(where) if isinstance(p, str))
+    return IN_SECTION.get((str(where[0]), name), ANSWERS.get(name))
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -56,7 +73,7 @@ def fill_in(path: Path) -> int:
             continue
         head, rest = lines[line - 1][: column - 1], lines[line - 1][column - 1 :]
         _, end = json.JSONDecoder().raw_decode(rest)
-        lines[line - 1] = head + json.dumps(ANSWERS[name]) + rest[end:]
+        lines[line - 1] = head + json.dumps(answer(where)) + rest[end:]
     path.write_text("\n".join(lines), encoding="utf-8")
     return len(marked)
 
@@ -93,4 +110,4 @@ def test_drafts_become_pages_of_a_strict_build(tmp_path: Path) -> None:
     assert "https://clinicaltrials.gov/study/NCT99999901" in html
     assert (project / "site" / "studies" / "synthetic-new" / "index.html").is_file()
     record_format = (project / "site" / "record-format" / "index.html").read_text()
-    assert "<td>population.arms[].n</td>" in html_module.unescape(record_format)
+    assert "<td>arms[].n</td>" in html_module.unescape(record_format)

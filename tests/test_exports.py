@@ -17,13 +17,14 @@ import rispy
 from bibtexparser.middlewares import LatexDecodingMiddleware
 
 from generator import export
-from generator.collate import NO_CELL_TYPE, Site, collate_site, counts_participants
+from generator.collate import NO_CELL_TYPE, Site, collate_site, is_pooled
 from generator.load import load_records
 from generator.model import Study, build_study
 from generator.pipeline import Paths, collate
 from generator.render import number, render_pages, text
-from generator.schema import labels, load_schema
+from generator.schema import annotated, labels, load_schema
 from tests.conftest import ROOT, SITE_URL, minimal_record
+from tests.oracles import children_counted_once
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -111,7 +112,7 @@ def test_csl_json_parses_back_to_the_references() -> None:
         items = json.loads(export.csl_json(study))
         for ref, item in zip(study.references, items, strict=True):
             assert item["title"] == " ".join(ref.title.split())
-            assert item["type"] == export.CSL_TYPE[ref.type]
+            assert item["type"] == annotated("reference_type", "x-csl-type")[ref.type]
             names = [
                 a.get("literal") or f"{a['family']} {a['given']}" for a in item.get("author", [])
             ]
@@ -122,9 +123,16 @@ def test_csl_json_parses_back_to_the_references() -> None:
 
 
 def test_dataset_json_is_the_records_and_validates_against_the_published_schema() -> None:
-    dataset = json.loads(real_pages()["downloads/studies.json"])
+    text = real_pages()["downloads/studies.json"]
+    dataset = json.loads(text)
+    assert dataset["format"] == load_schema()["x-format"] == 2
     loaded = load_records(ROOT / "studies")
     assert dataset["records"] == sorted((r.data for r in loaded.records), key=lambda d: d["id"])
+    # Numbers keep the digits the source printed (Min 2020's 2.30), as JSON allows.
+    printed = {t for r in loaded.records for t in r.printed.values() if "e" not in t.lower()}
+    assert "2.30" in printed
+    for digits in printed:
+        assert re.search(rf"[ \[]{re.escape(digits)}[,\n\]]", text), digits
     schema = json.loads(real_pages()["downloads/study.schema.json"])
     assert schema == load_schema()
     validator = jsonschema.Draft202012Validator(schema)
@@ -141,10 +149,35 @@ def test_dataset_csv_has_one_documented_row_per_study() -> None:
         assert row["title"] == " ".join(study.title.split())
         assert row["conditions"].split("; ") == list(study.conditions)
         assert row["enrolled"] == ("" if study.enrolled is None else str(study.enrolled))
+        assert row["trial"] == (study.trial.id if study.trial else "")
         assert row["registrations"] == "; ".join(r.id for r in study.registrations)
         assert row["page"] == f"{SITE_URL}studies/{study.id}/"
     documented = real_pages()["downloads/index.md"]
     for name, _ in export.CSV_COLUMNS:
+        assert f"| `{name}` |" in documented
+
+
+def test_results_csv_has_one_documented_row_per_value_and_effect() -> None:
+    rows = list(csv.DictReader(io.StringIO(real_pages()["downloads/results.csv"])))
+    assert list(rows[0]) == [name for name, _ in export.RESULTS_COLUMNS]
+    expected = []
+    for study in sorted(real_site().studies, key=lambda s: s.id):
+        expected += [(study, "group", v) for v in study.group_values]
+        expected += [(study, "effect", e) for e in study.effects]
+    assert len(rows) == len(expected)
+    for row, (study, kind, result) in zip(rows, expected, strict=True):
+        assert (row["study"], row["row"], row["outcome"]) == (study.id, kind, result.outcome)
+        assert row["value"] == ("" if result.value is None else export.plain_number(result.value))
+        assert row["p"] == (result.p or "")
+        assert row["source"] == result.source
+        pooled = "true" if is_pooled(study) else "false"
+        assert row["pooled"] == (pooled if kind == "effect" else "")
+        if kind == "effect":
+            assert row["experimental"].split("; ") == list(result.experimental)
+    # A value keeps its printed digits: 2.30 is 2.30, not 2.3.
+    assert any(r["value"] == "2.30" for r in rows)
+    documented = real_pages()["downloads/index.md"]
+    for name, _ in export.RESULTS_COLUMNS:
         assert f"| `{name}` |" in documented
 
 
@@ -206,46 +239,62 @@ def test_forest_plots_are_svg_with_title_description_and_one_marker_per_row() ->
         assert len(markers) == desc.text.count(";") + 1
 
 
-def test_cp_gross_motor_forest_plot_rows_are_the_12_month_gmfm66_mean_differences() -> None:
+def test_cp_gross_motor_forest_plot_rows_are_the_like_comparisons_of_the_records() -> None:
     page = real_pages()["outcomes/cerebral-palsy/gross-motor.md"]
-    section = page.split("## GMFM-66 · 12 months · Mean difference")[1].split("\n## ")[0]
+    heading = "### GMFM-66 · 12 months · Mean difference in final values · against a control group"
+    section = page.split(heading)[1].split("\n### ")[0]
     svg = ET.fromstring(re.findall(r"<svg .*?</svg>", section)[0])
     desc = svg.findtext(f"{SVG}desc") or ""
     expected = []
     for study in real_site().by_condition["cerebral-palsy"]:
-        for r in study.results:
-            o = study.outcome(r.outcome)
-            if (o.instrument, o.months, r.effect_measure) == ("GMFM-66", 12, "mean-difference"):
-                expected.append((study.short_name, r))
+        for e in study.effects:
+            o = study.outcome(e.outcome)
+            key = (o.instrument, e.months, e.measure, e.scale, is_pooled(study))
+            if key == ("gmfm-66", 12, "mean-difference", "final", False) and e.value is not None:
+                expected.append((study.short_name, e))
     assert len(expected) >= 2
     assert desc.count(";") + 1 == len(expected)
-    for name, result in expected:
+    for name, effect in expected:
         assert name in desc
-        assert result.value is not None
-        assert result.ci is not None
-        low, high = number(result.ci[0]), number(result.ci[1])
-        assert f"{number(result.value)} ({low} to {high})" in desc
+        assert effect.value is not None
+        assert effect.ci is not None
+        low, high = number(effect.ci[0]), number(effect.ci[1])
+        assert f"{number(effect.value)} (95% CI {low} to {high})" in desc
         # ... and the same numbers in the table beside the plot
-        assert f"| {text(f'{low} to {high}')} |" in section
+        assert f"| {text(f'95% CI {low} to {high}')} |" in section
+    labels_in_svg = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "← Favours control" in labels_in_svg
+    assert "Favours cell therapy →" in labels_in_svg
+    assert "Estimate (95% CI)" in labels_in_svg
+
+
+def test_no_forest_plot_or_table_mixes_pooled_and_primary_estimates() -> None:
+    site = real_site()
+    for domains in site.outcomes.values():
+        for found in domains.values():
+            for group in found.effects:
+                assert not any(is_pooled(r.study) for r in group.rows)
+            for group in found.pooled:
+                assert all(is_pooled(r.study) for r in group.rows)
 
 
 def test_evidence_map_counts_equal_the_records() -> None:
     site = real_site()
     expected: Counter[tuple[str, str]] = Counter()
-    people: Counter[tuple[str, str]] = Counter()
+    cells: dict[tuple[str, str], list[Study]] = {}
     for study in site.studies:
         for condition in study.conditions:
             for cell_type in study.cell_types or (NO_CELL_TYPE,):
                 expected[(condition, cell_type)] += 1
-                if counts_participants(study):
-                    people[(condition, cell_type)] += study.enrolled or 0
+                cells.setdefault((condition, cell_type), []).append(study)
+    people = {key: children_counted_once(studies) for key, studies in cells.items()}
     grid = site.map_cell_types
     assert set(grid) == set(labels("condition"))
     for condition, cells in grid.items():
         assert set(labels("cell_type")) <= set(cells)
         for cell_type, cell in cells.items():
             assert len(cell.studies) == expected[(condition, cell_type)]
-            assert cell.participants == people[(condition, cell_type)]
+            assert cell.participants == people.get((condition, cell_type), 0)
     page = real_pages()["evidence-map.md"]
     columns = len(next(iter(grid.values())))
     rows = [line for line in page.splitlines() if line.startswith("| [")]

@@ -47,7 +47,7 @@ BASE_RECORD = """\
 id: {name}
 short_name: Hostile test record
 title: A made-up record for the hostile-input suite
-evidence_kind: non-randomised-trial
+evidence_kind: uncontrolled-trial
 status: completed
 conditions: [cerebral-palsy]
 summary: Test data, not a real study.
@@ -262,14 +262,40 @@ def test_check_reports_all_refused_cases_in_one_run(
 # --- inert ------------------------------------------------------------------------------------
 
 
-BLOCKS = ("h1", "h2", "p", "li", "td", "th")
+BLOCKS = ("h1", "h2", "h3", "p", "li", "td", "th")
 FIELD_BLOCK = {
     "short_name": "h1",
     "title": "p",
     "summary": "p",
+    "trial.note": "p",
     "design.description": "p",
     "population.description": "p",
-    "population.arms[0].description": "td",
+    "arms[0].label": "p",
+    "arms[0].description": "li",
+    "interventions[0].hla_match": "li",
+    "interventions[0].interval": "li",
+    "outcomes[0].subscale": "h3",
+    "group_values[0].note": "td",
+    "effects[0].statement": "td",
+    "effects[0].note": "td",
+    "effects[0].analysis.covariates": "td",
+    "effects[1].subgroup.label": "td",
+    "effects[1].subgroup.definition": "td",
+    **{f"pooled.includes[{i}].citation": "li" for i in range(5)},
+    "design.periods[0].label": "li",
+    "population.eligible_age": "li",
+    "outcomes[0].mid.unit": "p",
+    "outcomes[0].mid.note": "p",
+    "group_values[0].time_point": "td",
+    "group_values[0].subgroup.label": "td",
+    "group_values[0].statement": "td",
+    "group_values[0].locator": "td",
+    "group_values[0].formula": "td",
+    "effects[0].time_point": "td",
+    "effects[0].locator": "td",
+    "safety.events[0].note": "td",
+    "safety.events[0].locator": "td",
+    "safety.events[0].time_point": "td",
     "references[0].title": "li",
     "references[0].note": "li",
     "sponsor": "li",
@@ -409,7 +435,7 @@ def inert_build(
 
 
 def _lookup(data: Any, where: str) -> str:
-    """The value at a field path such as `population.arms[0].description`."""
+    """The value at a field path such as `effects[0].analysis.covariates`."""
     for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", where):
         data = data[name] if name else data[int(index)]
     assert isinstance(data, str)

@@ -32,6 +32,9 @@ def schema_fields() -> dict[str, str]:
             items = resolve(spec.get("items", {}))
             if "properties" in items:
                 walk(items, f"{prefix}{name}[].")
+            for variant in items.get("oneOf", []):  # a list of one of several shapes
+                if "properties" in variant:
+                    walk(variant, f"{prefix}{name}[].")
 
     walk(schema, "")
     return found
@@ -67,5 +70,7 @@ def test_required_marks_follow_the_schema() -> None:
     docs = {d.path: d.required for d in field_docs()}
     assert docs["id"] is True
     assert docs["phase"] is False
-    assert docs["population.arms[].label"] is True
+    assert docs["arms[].label"] is True
+    assert docs["arms[].role"] is True
+    assert docs["group_values[].source"] is True
     assert docs["references[].doi"] is False

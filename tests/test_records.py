@@ -38,10 +38,25 @@ def test_every_record_declares_the_schema_for_editors() -> None:
         assert path.read_text(encoding="utf-8").splitlines()[0] == SCHEMA_LINE, path.name
 
 
-def test_no_record_invents_a_rating_without_an_assessor() -> None:
+def test_every_result_says_where_in_its_source_it_is() -> None:
+    # Editorial rule for the site's own records (the schema leaves locator optional for
+    # drafts): a reader can find every number in the source it cites.
+    site = collate(Paths.from_root(ROOT))
+    missing = [
+        (study.id, result.outcome)
+        for study in site.studies
+        for result in (*study.group_values, *study.effects)
+        if not result.locator
+    ]
+    assert missing == []
+
+
+def test_no_post_hoc_or_single_group_value_is_a_main_result_without_a_warning() -> None:
     site = collate(Paths.from_root(ROOT))
     for study in site.studies:
-        for rating in study.certainty:
-            assert rating.assessor.strip(), study.id
-        if study.risk_of_bias:
-            assert study.risk_of_bias.assessor.strip(), study.id
+        for cell_type in (None, *study.cell_types):
+            chosen = site.headline(study, cell_type)
+            if chosen.value is not None:
+                assert "single-group" in chosen.badges, study.id
+            if chosen.effect is not None and chosen.effect.analysis.plan == "post-hoc":
+                assert "post-hoc" in chosen.badges, study.id

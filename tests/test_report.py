@@ -16,6 +16,7 @@ from generator.errors import Issue
 from generator.load import RawRecord, parse_text
 from generator.report import curation_warnings, months_before, period_end
 from tests.conftest import DATA, ROOT, minimal_record
+from tests.test_scaffold import SKELETON_FIELDS
 
 TODAY = date(2026, 11, 22)
 FIXTURES = len(list((DATA / "studies").glob("*.yaml")))
@@ -75,10 +76,12 @@ def test_duplicate_candidates_unless_related() -> None:
     )
     assert messages(first, second, other_year) == [
         "second-record.yaml: title: possible duplicate of first-record.yaml (same title and "
-        "year (2020)); merge the records or relate them with `related`"
+        "year (2020)); merge the records, or relate them with `related` or a shared `trial`"
     ]
     related = {**second, "related": [{"id": "first-record", "relation": "follow-up-of"}]}
     assert messages(first, related) == []
+    trial = {"id": "one-trial", "basis": "stated", "sources": ["paper"]}
+    assert messages({**first, "trial": trial}, {**second, "trial": trial}) == []
 
 
 def test_warnings_tolerate_any_shape() -> None:
@@ -127,8 +130,9 @@ def test_report_lists_fields_to_fill_in_and_warnings(sample_project: Path) -> No
     result = run("report", "--today", "2030-01-01", cwd=sample_project)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[-1] == f"curation to-do: {10 + FIXTURES} item(s) in {1 + FIXTURES} file(s)"
-    assert sum(": to fill in: " in line for line in lines) == 10
+    skeleton = len(SKELETON_FIELDS)
+    assert lines[-1] == f"curation to-do: {skeleton + FIXTURES} item(s) in {1 + FIXTURES} file(s)"
+    assert sum(": to fill in: " in line for line in lines) == skeleton
     assert sum("more than 12 months ago" in line for line in lines) == FIXTURES
     assert run("report", cwd=sample_project / "nowhere").returncode == 1
 
@@ -143,8 +147,8 @@ def test_annotations_on_github_actions(sample_project: Path) -> None:
     out = result.stdout.splitlines()
     assert out[0] == (
         "::error file=studies/bad.yaml,line=12,col=9,title=status::'ongoing' is not allowed; use "
-        "one of: not-yet-recruiting, recruiting, active-not-recruiting, completed, terminated, "
-        "withdrawn, available, no-longer-available, unknown"
+        "one of: not-yet-recruiting, recruiting, enrolling-by-invitation, active-not-recruiting, "
+        "suspended, completed, terminated, withdrawn, available, no-longer-available, unknown"
     )
     assert sum(line.startswith("::warning file=studies/") for line in out) == FIXTURES + 1
     plain = run("check", cwd=sample_project)

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator.pipeline import Paths, collate
 from generator.schema import labels
 from tests.conftest import ROOT, copy_project, minimal_record, run_generator
+from tests.oracles import children_counted_once
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +49,11 @@ class Elements(HTMLParser):
     @property
     def article_text(self) -> str:
         return " ".join(" ".join(self.text).split())
+
+
+def squash(text: str) -> str:
+    """Text without whitespace, to compare across the spaces the text extraction adds."""
+    return re.sub(r"\s+", "", text)
 
 
 def parse(path: Path) -> Elements:
@@ -165,19 +172,151 @@ def test_home_page_counts_and_disclaimer(site: Path) -> None:
     assert "Not medical advice" in home
 
 
-def test_cp_gross_motor_page_has_a_forest_plot_and_its_table(site: Path) -> None:
-    path = site / "outcomes" / "cerebral-palsy" / "gross-motor" / "index.html"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def forest_plots(path: Path) -> list[ET.Element]:
     raw = path.read_text(encoding="utf-8")
-    svg = re.search(r"<svg [^>]*class=\"forest\".*?</svg>", raw)
-    assert svg, "no inline SVG forest plot"
-    root = ET.fromstring(svg.group(0))
-    assert root.get("role") == "img"
-    desc = root.findtext("{http://www.w3.org/2000/svg}desc") or ""
-    assert "ACCeNT-CP (Duke)" in desc
-    assert "Cord blood for CP, IPD meta-analysis (2025)" in desc
+    return [ET.fromstring(m) for m in re.findall(r'<svg [^>]*class="forest".*?</svg>', raw)]
+
+
+def test_cp_gross_motor_page_has_forest_plots_and_their_tables(site: Path) -> None:
+    path = site / "outcomes" / "cerebral-palsy" / "gross-motor" / "index.html"
+    plots = forest_plots(path)
+    assert plots, "no inline SVG forest plot"
+    descriptions = [root.findtext(f"{SVG}desc") or "" for root in plots]
+    assert any("ACCeNT-CP (Duke)" in d for d in descriptions)
     text = parse(path).article_text
-    assert "GMFM-66 · 12 months · Mean difference" in text
-    assert "0.31 to 2.52" in text  # the IPD 12-month interval, in the table beside the plot
+    assert "GMFM-66 · 12 months · Mean difference in final values · against a control group" in text
+    assert "3.3 GMFM-66 points" in text
+    assert "95% CI 0.59 to 5.93" in text
+
+
+def test_no_forest_plot_or_outcome_group_mixes_pooled_and_primary_estimates(site: Path) -> None:
+    reviews = ("IPD meta-analysis", "Eggenberger 2019")
+    for page in (site / "outcomes").glob("*/*/index.html"):
+        for root in forest_plots(page):
+            desc = root.findtext(f"{SVG}desc") or ""
+            names = [part.split(",")[0] for part in desc.split("; ")]
+            pooled = [n for n in names if any(r in n for r in reviews)]
+            assert not pooled or len(pooled) == len(names), (page, desc)
+        text = parse(page).article_text
+        if "Pooled estimates from reviews" in text:
+            primary = text.split("Pooled estimates from reviews")[0]
+            assert not any(r in primary for r in reviews), page
+
+
+def test_every_forest_plot_says_what_favours_what_and_its_interval_level(site: Path) -> None:
+    plots = [p for page in (site / "outcomes").glob("*/*/index.html") for p in forest_plots(page)]
+    assert plots
+    for root in plots:
+        labels_in_plot = [t.text or "" for t in root.iter(f"{SVG}text")]
+        assert any(t.startswith("← Favours") for t in labels_in_plot), labels_in_plot
+        assert any(t.endswith("→") and t.startswith("Favours") for t in labels_in_plot)
+        assert any(re.fullmatch(r"Estimate \(\d+% CI\)|Estimate \(CI\)", t) for t in labels_in_plot)
+
+
+def test_every_outcome_table_names_its_outcome(site: Path) -> None:
+    for page in (site / "outcomes").glob("*/*/index.html"):
+        raw = page.read_text(encoding="utf-8")
+        for table in re.findall(r"<table>.*?</table>", raw, re.S):
+            header = re.search(r"<thead>(.*?)</thead>", table, re.S)
+            assert header is not None
+            assert ">Outcome<" in header.group(1), page
+
+
+WARNINGS = (
+    "Post hoc",
+    "Subgroup only",
+    "Single group, no comparison",
+    "Against external controls",
+    "Between treated groups",
+)
+
+
+def test_main_results_that_are_not_prespecified_comparisons_carry_a_badge(site: Path) -> None:
+    checked = 0
+    for folder in ("conditions", "cell-types"):
+        for page in (site / folder).glob("*/index.html"):
+            raw = page.read_text(encoding="utf-8")
+            for row in re.findall(r"<tr>(.*?)</tr>", raw, re.S):
+                cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+                if len(cells) != 10:
+                    continue  # not a row of a studies table
+                main = cells[8]
+                words = re.sub(r"<[^>]+>", " ", main)
+                if not re.search(r"\d", words):
+                    continue  # no number shown: "No results recorded", "Not yet reporting"
+                checked += 1
+                badges = re.findall(r'<span class="badge badge--(\w+)">([^<]+)</span>', main)
+                assert badges, (page, words)  # every number says what kind of result it is
+                for kind, label in badges:
+                    assert (kind == "warn") == (label in WARNINGS), (page, label)
+                if "post hoc" in words.lower() or "single group" in words.lower():
+                    assert any(kind == "warn" for kind, _ in badges), (page, words)
+    assert checked > 20
+
+
+def test_msc_page_shows_accent_cps_msc_arm_result(site: Path) -> None:
+    text = parse(site / "cell-types" / "mesenchymal-stromal-cells" / "index.html").article_text
+    row = re.split(r"ACCeNT- ?CP \(Duke\)", text)[1].split("Completed")[0]
+    # (Glossary tooltips wrap abbreviations, which the text extraction pads with spaces.)
+    assert squash("Cord-tissue MSC (hCT-MSC) vs Natural history") in squash(row)
+    assert squash("1.4 GMFM-66 points (95% CI −1.1 to 4.0); p = 0.27") in squash(row)
+    assert "3.3" not in row  # the cord blood arm's result belongs to the cord blood page
+    cord_blood = parse(site / "cell-types" / "umbilical-cord-blood" / "index.html").article_text
+    row = re.split(r"ACCeNT- ?CP \(Duke\)", cord_blood)[1].split("Completed")[0]
+    assert "3.3 GMFM-66 points" in row
+
+
+def test_hie_outcome_pages_say_what_each_number_counts(site: Path) -> None:
+    page = parse(
+        site
+        / "outcomes"
+        / "hypoxic-ischaemic-encephalopathy"
+        / "mortality-disability"
+        / "index.html"
+    )
+    text = page.article_text
+    assert "Survival with Bayley-III scores of 85 or more in all three domains" in text
+    assert "13 of 18" in text
+    assert "74%" in text
+    assert "72.2%" in text
+
+
+def test_audit_corrections_are_on_their_study_pages(site: Path) -> None:
+    def text(record: str) -> str:
+        return parse(site / "studies" / record / "index.html").article_text
+
+    duke_msc = text("duke-cord-tissue-msc-hie")
+    assert "10.1093/stcltm/szad027" in duke_msc
+    assert "HLA antibodies (sensitisation) 4 5 participants" in duke_msc
+    min_2013 = text("min-2013-cord-blood-epo-cp")
+    assert min_2013.count("Primary outcome (per registry entry)") >= 2  # GMPM and GMFM
+    assert "91" in text("accent-cp")
+    assert "90" in text("accent-cp")
+    cotten = text("cotten-2014-autologous-cord-blood-hie")
+    assert "13 of 18" in cotten
+    assert "72.2%" in cotten
+    assert "one trial" in text("amanat-2021-cord-tissue-msc-cp")
+    assert "Zarrabi 2022" in text("amanat-2021-cord-tissue-msc-cp")
+    assert "23 infants" in text("cord-safe-preterm-cord-blood")
+    assert "Ages accepted: 1 to 16 years" in text("crompton-2022-sibling-cord-blood-cp")
+    assert "commentary" in text("cord-blood-cp-ipd-meta-analysis")
+
+
+def test_home_page_counts_a_trial_with_two_reports_once(site: Path) -> None:
+    home = parse(site / "index.html").article_text
+    count = int(re.search(r"with (\d+) participants", home).group(1))  # type: ignore[union-attr]
+    # Amanat 2021 and Zarrabi 2022 report one trial of 108 children (36 per arm, one shared
+    # sham group): counted as 108, not 72 + 72.
+    records = {p.stem: yaml.safe_load(p.read_text()) for p in (ROOT / "studies").glob("*.yaml")}
+    assert (
+        records["amanat-2021-cord-tissue-msc-cp"]["trial"]["id"]
+        == records["zarrabi-2022-cord-blood-mnc-cp"]["trial"]["id"]
+    )
+    assert count == children_counted_once(list(collate(Paths.from_root(ROOT)).studies))
+    assert "second reports of a trial" in home
 
 
 def test_evidence_map_shows_every_condition_and_cell_type(site: Path) -> None:

@@ -227,28 +227,59 @@ def test_local_ids_are_unique(tmp_path: Path, check: Callable[..., list[str]]) -
     ]
 
 
-def _outcome(ident: str = "gmfm") -> dict[str, Any]:
-    return {"id": ident, "name": "Gross motor function", "sources": ["paper"]}
+def _outcome(ident: str = "gmfm", **fields: Any) -> dict[str, Any]:
+    return {"id": ident, "name": "Gross motor function", "sources": ["paper"], **fields}
+
+
+ARMS = [
+    {"id": "cells", "label": "Cells", "role": "experimental"},
+    {"id": "placebo", "label": "Placebo", "role": "placebo"},
+]
+
+
+def _with_effect(**fields: Any) -> dict[str, Any]:
+    """A record with two arms and one mean-difference effect on gmfm, fields replaced."""
+    effect = {
+        "outcome": "gmfm",
+        "experimental": ["cells"],
+        "comparator": ["placebo"],
+        "measure": "mean-difference",
+        "source": "paper",
+        **fields,
+    }
+    outcome = _outcome(instrument="gmfm-66")
+    return minimal_record(arms=ARMS, outcomes=[outcome], effects=[effect])
+
+
+def _with_value(**fields: Any) -> dict[str, Any]:
+    """A record with one arm and one group value on gmfm, fields replaced."""
+    value = {"outcome": "gmfm", "arm": "cells", "source": "paper", **fields}
+    return minimal_record(arms=ARMS[:1], outcomes=[_outcome()], group_values=[value])
 
 
 def test_results_must_name_an_outcome(tmp_path: Path, check: Callable[..., list[str]]) -> None:
-    record = minimal_record(
-        outcomes=[_outcome()],
-        results=[{"outcome": "gmfm-6m", "statement": "better", "source": "paper"}],
-    )
+    record = _with_effect(outcome="gmfm-6m", statement="better")
     assert check(record) == [
-        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'outcome: gmfm-6m', 'gmfm-6m')}: results[0].outcome: no outcome with id 'gmfm-6m' "
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'outcome: gmfm-6m', 'gmfm-6m')}: effects[0].outcome: no outcome with id 'gmfm-6m' "
         "in this record (have: gmfm)"
     ]
 
 
+def test_results_must_name_arms_that_exist(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = _with_effect(comparator=["sham"], statement="better")
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- sham', 'sham')}: effects[0].comparator[0]: no arm with id 'sham' "
+        "in this record (have: cells, placebo)"
+    ]
+    value = _with_value(arm="treated", statement="better")
+    assert check(value)[0].endswith(
+        "group_values[0].arm: no arm with id 'treated' in this record (have: cells)"
+    )
+
+
 def test_interventions_must_name_an_arm(tmp_path: Path, check: Callable[..., list[str]]) -> None:
     record = minimal_record(
-        population={
-            "description": "p",
-            "arms": [{"id": "cells", "label": "Cells"}],
-            "sources": ["paper"],
-        },
+        arms=ARMS[:1],
         interventions=[
             {"arm": "placebo", "cell_type": "other", "route": "intravenous", "sources": ["paper"]}
         ],
@@ -259,40 +290,105 @@ def test_interventions_must_name_an_arm(tmp_path: Path, check: Callable[..., lis
     ]
 
 
-def test_result_needs_value_or_statement(tmp_path: Path, check: Callable[..., list[str]]) -> None:
-    record = minimal_record(outcomes=[_outcome()], results=[{"outcome": "gmfm", "source": "paper"}])
+def test_interventions_name_a_period_that_exists(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    design = {
+        "description": "crossover",
+        "model": "crossover",
+        "periods": [{"id": "year-1", "label": "Year 1"}, {"id": "year-2", "label": "Year 2"}],
+        "sources": ["paper"],
+    }
+    intervention = {
+        "arm": "cells",
+        "period": "year-3",
+        "cell_type": "other",
+        "route": "intravenous",
+        "sources": ["paper"],
+    }
+    record = minimal_record(design=design, arms=ARMS[:1], interventions=[intervention])
     assert check(record) == [
-        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'outcome: gmfm', 'outcome')}: results[0]: a result needs a value or a statement"
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'period: year-3', 'year-3')}: interventions[0].period: no period with id 'year-3' "
+        "in this record (have: year-1, year-2)"
     ]
 
 
-def _with_result(**fields: Any) -> dict[str, Any]:
-    """A record with one mean-difference result on the gmfm outcome, fields replaced."""
-    result = {"outcome": "gmfm", "effect_measure": "mean-difference", "source": "paper", **fields}
-    return minimal_record(outcomes=[_outcome()], results=[result])
+def test_effect_needs_value_or_statement(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    assert check(_with_effect()) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- outcome: gmfm', 'outcome')}: effects[0]: an effect needs a value or a statement"
+    ]
 
 
-def test_value_needs_effect_measure(tmp_path: Path, check: Callable[..., list[str]]) -> None:
-    record = minimal_record(
-        outcomes=[_outcome()], results=[{"outcome": "gmfm", "value": 1.5, "source": "paper"}]
+def test_group_value_needs_value_events_or_statement(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    assert check(_with_value()) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- outcome: gmfm', 'outcome')}: group_values[0]: "
+        "a group value needs a value, events and total, or a statement"
+    ]
+
+
+def test_group_value_names_one_arm_or_several(check: Callable[..., list[str]]) -> None:
+    lines = check(_with_value(arms=["cells", "cells2"], statement="x"))
+    assert lines[0].endswith(
+        "group_values[0]: a group value names its arm (or, for several arms together, arms), not both"
     )
+
+
+def test_value_needs_its_measure_or_statistic(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    effect = _with_effect(value=1.5)
+    del effect["effects"][0]["measure"]
+    found = check(effect)
+    where = pos(tmp_path, "example-study", "value: 1.5", "1.5")
+    assert found == [
+        f"studies/example-study.yaml:{where}: effects[0].value: 'value' needs 'measure' as well"
+    ]
+    lines = check(_with_value(value=7.5))
+    assert lines[0].endswith("group_values[0].value: 'value' needs 'statistic' as well")
+
+
+def test_mean_and_median_say_final_or_change(check: Callable[..., list[str]]) -> None:
+    lines = check(_with_value(statistic="mean", value=7.5))
+    assert lines == [lines[0]]
+    assert lines[0].endswith("group_values[0]: missing required field 'scale'")
+    assert check(_with_value(statistic="mean", scale="change", value=7.5)) == []
+
+
+def test_events_take_events_and_total_not_value(check: Callable[..., list[str]]) -> None:
+    lines = check(_with_value(statistic="events", value=13, events=13, total=18))
+    assert lines[0].endswith("group_values[0].value: 'events' takes events and total, not value")
+    assert ":29:3: " in lines[0], "points at the key of the value that is not allowed"
+    assert check(_with_value(statistic="events", events=13, total=18)) == []
+
+
+def test_events_cannot_exceed_total(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = _with_value(statistic="events", events=19, total=18)
     assert check(record) == [
-        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'value: 1.5', '1.5')}: results[0].value: a value needs its effect_measure"
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'events: 19', '19')}: group_values[0].events: 19 events out of only 18"
     ]
 
 
 def test_interval_must_be_ordered(tmp_path: Path, check: Callable[..., list[str]]) -> None:
-    record = _with_result(value=1.36, ci=[2.32, 0.41])
+    record = _with_effect(value=1.36, ci=[2.32, 0.41])
     assert check(record) == [
-        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- 2.32', '-')}: results[0].ci: interval [2.32, 0.41] is reversed"
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- 2.32', '-')}: effects[0].ci: [2.32, 0.41] is reversed"
     ]
 
 
-def test_estimate_must_lie_in_its_interval(tmp_path: Path, check: Callable[..., list[str]]) -> None:
-    record = _with_result(value=13.6, ci=[0.41, 2.32])
+def test_estimate_must_lie_in_its_interval_iqr_and_range(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    record = _with_effect(value=13.6, ci=[0.41, 2.32])
     assert check(record) == [
-        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'value: 13.6', '13.6')}: results[0].value: estimate 13.6 lies outside its "
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'value: 13.6', '13.6')}: effects[0].value: estimate 13.6 lies outside its "
         "interval [0.41, 2.32]"
+    ]
+    value = _with_value(statistic="median", scale="final", value=9, iqr=[1, 3], range=[0, 8])
+    assert [line.split(": ", 2)[2] for line in check(value)] == [
+        "estimate 9 lies outside its interquartile range [1, 3]",
+        "estimate 9 lies outside its range [0, 8]",
     ]
 
 
@@ -300,28 +396,108 @@ def test_ratios_and_their_intervals_are_above_zero(
     tmp_path: Path, check: Callable[..., list[str]]
 ) -> None:
     # Ratios are drawn on a log scale: a non-positive one used to fail rendering instead.
-    record = _with_result(effect_measure="odds-ratio", value=-0.5, ci=[-1.2, 0.8])
+    record = _with_effect(measure="odds-ratio", value=-0.5, ci=[-1.2, 0.8])
     assert check(record) == [
-        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'value: -0.5', '-0.5')}: results[0].value: a ratio must be above 0, not -0.5",
-        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- -1.2', '-')}: results[0].ci: a ratio's interval must be above 0",
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'value: -0.5', '-0.5')}: effects[0].value: a ratio must be above 0",
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- -1.2', '-1.2')}: effects[0].ci[0]: a ratio's interval must be above 0",
     ]
 
 
+def test_an_arm_is_on_one_side_of_a_comparison(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    record = _with_effect(comparator=["placebo", "cells"], statement="x")
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- placebo', '-')}: effects[0].comparator: arm 'cells' is on both sides of the comparison"
+    ]
+
+
+def test_primary_analysis_is_of_a_primary_outcome(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    record = _with_effect(statement="x", analysis={"plan": "prespecified-primary"})
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'plan:', 'prespecified')}: effects[0].analysis.plan: a prespecified "
+        "primary analysis needs outcome 'gmfm' to have role: primary"
+    ]
+    record["outcomes"][0]["role"] = "primary"
+    assert check(record) == []
+
+
+def test_an_outcome_with_effects_knows_which_direction_is_better(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    record = _with_effect(value=1.5)
+    del record["outcomes"][0]["instrument"]  # without an instrument nothing says which way
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', '- id: gmfm', 'id')}: outcomes[0]: an outcome with effects needs a direction "
+        "(higher-better or lower-better): its instrument does not set one"
+    ]
+    record["outcomes"][0]["direction"] = "higher-better"
+    assert check(record) == []
+
+
+def test_a_computed_value_shows_its_formula(check: Callable[..., list[str]]) -> None:
+    lines = check(_with_value(statement="x", obtained="computed"))
+    assert lines[0].endswith("group_values[0]: missing required field 'formula'")
+
+
+def test_a_secondary_source_is_not_the_studys_own_report(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    record = _with_value(statement="x", obtained="secondary-source")
+    assert check(record) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'source: paper', 'paper')}: group_values[0].source: a value from a secondary "
+        "source must cite that source, not the study's own report"
+    ]
+
+
+def test_pooled_estimates_only_in_reviews(tmp_path: Path, check: Callable[..., list[str]]) -> None:
+    record = _with_effect(value=0.9, studies=5, i2=90.1)
+    assert [line.split(": ", 2)[1:] for line in check(record)] == [
+        [
+            "effects[0].studies",
+            "studies describes a pooled estimate; only reviews and meta-analyses have one",
+        ],
+        [
+            "effects[0].i2",
+            "i2 describes a pooled estimate; only reviews and meta-analyses have one",
+        ],
+    ]
+    pooled = minimal_record(pooled={"studies": 3, "sources": ["paper"]})
+    assert check(pooled) == [
+        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'pooled:', 'pooled')}: pooled: pooled is only for reviews and "
+        "meta-analyses (evidence_kind ipd-meta-analysis or systematic-review)"
+    ]
+    review = {**record, "evidence_kind": "systematic-review"}
+    assert check(review) == []
+
+
+def test_an_unfinished_study_says_when_its_status_was_read(
+    check: Callable[..., list[str]],
+) -> None:
+    lines = check(minimal_record(status="recruiting"))
+    assert lines == [
+        "studies/example-study.yaml:1:1: (record): missing required field 'status_checked'"
+    ]
+    assert check(minimal_record(status="recruiting", status_checked="2026-12-01")) == []
+
+
 def test_dose_needs_value_or_ordered_range(tmp_path: Path, check: Callable[..., list[str]]) -> None:
-    record = minimal_record(
-        interventions=[
-            {
-                "cell_type": "umbilical-cord-blood",
-                "route": "intravenous",
-                "dose": {"low": 5e7, "high": 1e7, "unit": "TNC/kg"},
-                "sources": ["paper"],
-            }
-        ]
-    )
+    intervention = {
+        "arm": "cells",
+        "cell_type": "umbilical-cord-blood",
+        "route": "intravenous",
+        "dose": {"low": 5e7, "high": 1e7, "unit": "TNC/kg"},
+        "sources": ["paper"],
+    }
+    record = minimal_record(arms=ARMS[:1], interventions=[intervention])
     assert check(record) == [
         f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'low: 5', '5')}: interventions[0].dose.low: low 50000000.0 is greater "
         "than high 10000000.0"
     ]
+    intervention["dose"] = {"value": 1e7, "low": 1e6, "unit": "TNC/kg"}
+    assert check(record)[0].endswith("dose: give value, or both low and high, not both")
 
 
 def test_added_is_not_after_last_review(tmp_path: Path, check: Callable[..., list[str]]) -> None:
@@ -370,7 +546,7 @@ def test_same_registration_in_unrelated_records(
     lines = check(minimal_record("a", registrations=reg), minimal_record("b", registrations=reg))
     assert lines == [
         f"studies/b.yaml:{pos(tmp_path, 'b', 'id: NCT03356821', 'NCT')}: registrations[0].id: registration NCT03356821 is also in a.yaml; "
-        "merge the records or relate them with `related`"
+        "merge the records, or relate them with `related` or a shared `trial`"
     ]
 
 
@@ -382,6 +558,48 @@ def test_same_registration_is_fine_when_related(check: Callable[..., list[str]])
     assert check(minimal_record("a", registrations=reg), follow_up) == []
 
 
+def test_same_registration_is_fine_in_reports_of_one_trial(check: Callable[..., list[str]]) -> None:
+    reg = [{"registry": "clinicaltrials.gov", "id": "NCT03795974"}]
+    trial = {"id": "one-trial", "basis": "probable", "sources": ["paper"]}
+    a = minimal_record("a", registrations=reg, trial=trial)
+    b = minimal_record("b", registrations=reg, trial=trial)
+    assert check(a, b) == []
+
+
+def test_reports_of_one_trial_agree_on_a_shared_arm(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    trial = {"id": "one-trial", "basis": "stated", "sources": ["paper"]}
+    sham = {"id": "sham", "label": "Sham", "role": "sham", "n": 36}
+    a = minimal_record("a", trial=trial, arms=[sham])
+    b = minimal_record("b", trial=trial, arms=[{**sham, "n": 35, "role": "placebo"}])
+    found = check(a, b)
+    assert found == [
+        f"studies/b.yaml:{pos(tmp_path, 'b', 'role: placebo', 'placebo')}: arms[0].role: arm 'sham' of trial 'one-trial' has role 'sham' in a.yaml; "
+        "a shared arm must agree",
+        f"studies/b.yaml:{pos(tmp_path, 'b', 'n: 35', '35')}: arms[0].n: arm 'sham' of trial 'one-trial' has n 36 in a.yaml; a shared arm must agree",
+    ]
+
+
+def test_a_review_includes_records_that_exist_and_are_not_reviews(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    pooled = {
+        "studies": 3,
+        "includes": [{"record": "trial-a"}, {"record": "other-review"}, {"citation": "Kang 2015"}],
+        "sources": ["paper"],
+    }
+    review = minimal_record("review", evidence_kind="systematic-review", pooled=pooled)
+    other = minimal_record("other-review", evidence_kind="systematic-review")
+    found = check(review, other, minimal_record("trial-b"))
+    assert found == [
+        f"studies/review.yaml:{pos(tmp_path, 'review', 'record: trial-a', 'trial-a')}: pooled.includes[0].record: no record with id 'trial-a'; "
+        "did you mean 'trial-b'?",
+        f"studies/review.yaml:{pos(tmp_path, 'review', 'record: other-review', 'other')}: pooled.includes[1].record: 'other-review' is itself a review; "
+        "list primary studies",
+    ]
+
+
 def test_same_main_doi_in_unrelated_records(
     tmp_path: Path, check: Callable[..., list[str]]
 ) -> None:
@@ -389,7 +607,7 @@ def test_same_main_doi_in_unrelated_records(
     lines = check(minimal_record("a", references=refs), minimal_record("b", references=refs))
     assert lines == [
         f"studies/b.yaml:{pos(tmp_path, 'b', 'doi: 10.1542', '10.1542')}: references[0].doi: DOI 10.1542/peds.2024-068999 is also in a.yaml; "
-        "merge the records or relate them with `related`"
+        "merge the records, or relate them with `related` or a shared `trial`"
     ]
 
 
@@ -479,26 +697,55 @@ def test_wrong_types_anywhere_give_issues_never_exceptions(name: str) -> None:
 STRING_MUTATIONS = ("", " ", "x\n", "Index", "index", "NCT123", "10.1/x", "a" * 3001, "ok")
 
 
-def test_fast_schema_check_never_accepts_what_the_reference_validator_rejects() -> None:
-    """The compiled validator may only skip the reference one on records both accept.
-
-    (The other way round is fine: e.g. the reference validator's `$` also matches before a
-    final newline, the compiled one's does not; such records get the reference verdict.)
-    """
+def test_fast_and_reference_schema_checks_agree_both_ways() -> None:
+    """The compiled validator decides "valid?"; the reference one words the problems. They
+    must give the same verdict on every mutated record, in both directions: a record the
+    reference validator accepts but the compiled one rejects would be refused with no message,
+    and the other way round a record could pass that the published schema refuses."""
     source = load_file(ROOT / "tests" / "data" / "maximal" / "every-field.yaml")
     assert isinstance(source, RawRecord)
     fast, reference = _fast_validator(), schema_validator()
     accepted = rejected = 0
     for path in _paths(source.data)[1:]:
-        for wrong in (None, 7, -1, 1.5, 10**15, "text", [], {}, True, *STRING_MUTATIONS):
+        originals = [_value_at(source.data, path)]
+        texts = [f"{v}\n" for v in originals if isinstance(v, str)]  # every value + newline
+        for wrong in (None, 7, -1, 1.5, 10**15, "text", [], {}, True, *STRING_MUTATIONS, *texts):
             data = _replace(source.data, path, wrong)
-            if fast.is_valid(data):
-                accepted += 1
-                assert reference.is_valid(data), (path, wrong)
-            else:
-                rejected += 1
+            verdict = fast.is_valid(data)
+            assert reference.is_valid(data) == verdict, (path, wrong)
+            accepted += verdict
+            rejected += not verdict
     assert accepted > 100
     assert rejected > 1000
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "registrations",
+            [{"registry": "clinicaltrials.gov", "id": "NCT12345678\n"}],
+            "registrations[0].id: 'NCT12345678\\n' does not match: ClinicalTrials.gov identifier (NCT and 8 digits)",
+        ),
+        (
+            "last_reviewed",
+            "2027-01-01\n",
+            "last_reviewed: '2027-01-01\\n' does not match: A calendar date as YYYY-MM-DD",
+        ),
+        (
+            "references",
+            [{**REF, "doi": "10.1234/abc\n"}],
+            "references[0].doi: '10.1234/abc\\n' does not match: DOI without the https://doi.org/ prefix, e.g. 10.1542/peds.2024-068999",
+        ),
+    ],
+)
+def test_a_value_ending_in_a_newline_does_not_pass_a_pattern(
+    check: Callable[..., list[str]], field: str, value: Any, message: str
+) -> None:
+    found = check(minimal_record(**{field: value}))
+    assert len(found) == 1
+    assert found[0].split(": ", 1)[1] == message
+    assert found[0].startswith("studies/example-study.yaml:")
 
 
 def _value_at(value: Any, path: tuple[Any, ...]) -> Any:
@@ -513,18 +760,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "number"
     return type(value).__name__
-
-
-def test_only_one_main_result(tmp_path: Path, check: Callable[..., list[str]]) -> None:
-    results = [
-        {"outcome": "gmfm", "main": True, "statement": "a", "source": "paper"},
-        {"outcome": "gmfm", "main": True, "statement": "b", "source": "paper"},
-    ]
-    record = minimal_record(outcomes=[_outcome()], results=results)
-    assert check(record) == [
-        f"studies/example-study.yaml:{pos(tmp_path, 'example-study', 'main: true', 'true', nth=2)}: "
-        "results[1].main: only one result can be main; results[0] already is"
-    ]
 
 
 def test_blank_text_is_refused(tmp_path: Path, check: Callable[..., list[str]]) -> None:

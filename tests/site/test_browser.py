@@ -58,7 +58,9 @@ def test_search_finds_a_study(desktop: Reader, query: str, study: str) -> None:
 
 
 def _column(reader: Reader, index: int) -> list[str]:
-    cells = reader.page.locator(f"article table tbody tr td:nth-child({index + 1})")
+    """The cells of one column of the page's first table (the studies; reviews follow)."""
+    table = reader.page.locator("article table").first
+    cells = table.locator(f"tbody tr td:nth-child({index + 1})")
     return [text.strip() for text in cells.all_inner_texts()]
 
 

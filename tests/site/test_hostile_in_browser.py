@@ -3,7 +3,9 @@
 tests/test_hostile.py proves on the files that no markup comes from record text; here the same
 records, built into one site, are opened and searched in a real browser: no script may run (no
 alert dialog, no page error), nothing may load from another host (the tab's guard), and search
-results show the hostile text as text.
+results show the hostile text as text. Record text also reaches pages other than the study
+pages (arm names, subscales and result notes in the main-result column of the lists; study and
+group names in forest plots), so those pages are opened too.
 """
 
 from __future__ import annotations
@@ -84,5 +86,43 @@ def test_search_results_show_hostile_text_as_text(reader: tuple[Reader, list[str
     assert '<script>alert("hostile")</script>' in shown
     for tag in ("script", "img", "iframe", "style", "svg"):
         assert results.locator(tag).count() == 0, tag
+    assert dialogs == []
+    assert tab.console_errors == []
+
+
+LISTING_PAGES = (
+    "studies/",
+    "conditions/cerebral-palsy/",
+    "cell-types/umbilical-cord-blood/",
+    "outcomes/cerebral-palsy/gross-motor/",
+    "evidence-map/",
+    "whats-new/",
+)
+"""Pages that show text from many records: names, main results, forest plots."""
+FOREST_PARTS = {"svg", "title", "desc", "g", "text", "line", "rect"}
+"""The elements a forest plot is drawn with (generator/forest.py)."""
+
+
+def test_pages_listing_hostile_records_run_no_script(reader: tuple[Reader, list[str]]) -> None:
+    tab, dialogs = reader
+    for path in LISTING_PAGES:
+        tab.open(path)
+        tab.page.wait_for_load_state("networkidle")
+        assert "<" not in tab.page.title(), path
+        injected = tab.page.locator(
+            "article script, article img, article iframe, article object, article embed,"
+            " article style, article svg:not(.forest)"
+        )
+        assert injected.count() == 0, path
+        parts = tab.page.locator("article svg.forest, article svg.forest *").evaluate_all(
+            "nodes => nodes.map(n => n.localName)"
+        )
+        assert set(parts) <= FOREST_PARTS, path
+        # The hostile text is there, as text.
+        assert '<script>alert("hostile")</script>' in tab.page.locator("article").inner_text()
+    # The plot of the records' total scores names them (shortened) and describes them whole.
+    tab.open("outcomes/cerebral-palsy/gross-motor/")
+    described = tab.page.locator("article svg.forest desc").all_text_contents()
+    assert any('<script>alert("hostile")</script>' in d for d in described)
     assert dialogs == []
     assert tab.console_errors == []
