@@ -220,17 +220,13 @@ def statistic_label(value: GroupValue) -> str:
 def measure_label(effect: Effect) -> str:
     if effect.measure is None:
         return "Comparison"
-    shown = labels("measure")[effect.measure]
-    if effect.scale:
-        shown += (
-            " in "
-            + {
-                "final": "final values",
-                "change": "change from baseline",
-                "change-beyond-expected": "change beyond expected",
-            }[effect.scale]
-        )
-    return text(shown)
+    return text(measure_phrase(effect.measure, effect.scale))
+
+
+def measure_phrase(measure: str, scale: str | None) -> str:
+    """'Mean difference in change from baseline' (plain text)."""
+    shown = labels("measure")[measure]
+    return f"{shown} {annotated('scale', 'x-phrase')[scale]}" if scale else shown
 
 
 def when(months: Number | None, time_point: str | None) -> str:
@@ -538,17 +534,7 @@ def effect_heading(group: EffectGroup) -> str:
     ]
     parts.append(when(group.months, group.time_point if group.months is None else None))
     if group.measure:
-        shown = labels("measure")[group.measure]
-        if group.scale:
-            shown += (
-                " in "
-                + {
-                    "final": "final values",
-                    "change": "change from baseline",
-                    "change-beyond-expected": "change beyond expected",
-                }[group.scale]
-            )
-        parts.append(text(shown))
+        parts.append(text(measure_phrase(group.measure, group.scale)))
     against = {
         "control": "against a control group",
         "external": "against external controls",

@@ -26,6 +26,7 @@ REQUIRED_ANNOTATIONS = {
     "relation": ["x-inverse"],
     "reference_type": ["x-csl-type"],
     "measure": ["x-null"],
+    "scale": ["x-phrase"],
 }
 """Vocabulary -> annotations every one of its values must carry (the code reads them)."""
 
