@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -175,6 +176,10 @@ def ris(study: Study) -> str:
 
 # --- dataset -------------------------------------------------------------------------------
 
+DATA_LICENCE = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+"""The licence of the records, the site's text and the downloads (LICENSE-DATA)."""
+
 DATASET_FORMAT = 2
 """Version of the record format in the downloads (the schema's `x-format`)."""
 
@@ -204,7 +209,8 @@ def dataset_json(site: Site) -> str:
     payload = {
         "format": DATASET_FORMAT,
         "schema": "study.schema.json",
-        "site": site.site_url,
+        "site": site.site_url or None,
+        "licence": {"name": DATA_LICENCE, "url": DATA_LICENCE_URL},
         "records": records,
     }
     text = json.dumps(payload, ensure_ascii=False, indent=1)
@@ -465,13 +471,15 @@ def json_ld(study: Study, site_url: str) -> str:
         else "MedicalStudy",
         "name": _flat(study.title),
         "alternateName": _flat(study.short_name),
-        "url": f"{site_url}studies/{study.id}/",
         "description": _flat(study.summary),
         "healthCondition": [
             {"@type": "MedicalCondition", "name": labels("condition")[c]} for c in study.conditions
         ],
         "dateModified": study.last_reviewed,
     }
+    if site_url:  # no address while the site's address is unset (never a placeholder)
+        data["url"] = f"{site_url}studies/{study.id}/"
+    data["license"] = DATA_LICENCE_URL
     schema_org = annotated("status", "x-schema-org")
     if study.status in schema_org:
         data["status"] = f"https://schema.org/{schema_org[study.status]}"
@@ -502,27 +510,38 @@ FEED_ENTRIES = 50
 NEWS_KIND_LABEL = {"added": "Added", "re-reviewed": "Re-reviewed", "reviewed": "Reviewed"}
 
 
+def atom_id(site_url: str, path: str) -> str:
+    """An Atom id: the page's address, or while the site's address is unset a name-based UUID
+    URN of the path (absolute, as RFC 4287 requires, and stable)."""
+    if site_url:
+        return site_url + path
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"cell-therapy-evidence:{path}"))
+
+
 def atom_feed(site: Site, items: Sequence[NewsItem]) -> str:
-    """An Atom 1.0 feed (RFC 4287) of the newest additions and re-reviews."""
+    """An Atom 1.0 feed (RFC 4287) of the newest additions and re-reviews. Links are relative
+    to the feed while the site's address is unset."""
     base = site.site_url
     updated = f"{items[0].date}T00:00:00Z" if items else "1970-01-01T00:00:00Z"
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
-        f"  <id>{xml_escape(base)}feed.xml</id>",
+        f"  <id>{xml_escape(atom_id(base, 'feed.xml'))}</id>",
         "  <title>Cell therapy evidence: what's new</title>",
         "  <subtitle>Study records added to or re-reviewed on this site.</subtitle>",
         f"  <updated>{updated}</updated>",
         f'  <link rel="self" type="application/atom+xml" href={quoteattr(base + "feed.xml")}/>',
         f'  <link rel="alternate" type="text/html" href={quoteattr(base + "whats-new/")}/>',
+        f"  <rights>{xml_escape(DATA_LICENCE)}</rights>",
         "  <author><name>Cell therapy evidence editors</name></author>",
     ]
     for item in items[:FEED_ENTRIES]:
         page = f"{base}studies/{item.study.id}/"
         title = f"{NEWS_KIND_LABEL[item.kind]}: {_flat(item.study.short_name)}"
+        entry_id = atom_id(base, f"studies/{item.study.id}/#{item.kind}-{item.date}")
         out += [
             "  <entry>",
-            f"    <id>{xml_escape(page)}#{item.kind}-{item.date}</id>",
+            f"    <id>{xml_escape(entry_id)}</id>",
             f"    <title>{xml_escape(title)}</title>",
             f"    <updated>{item.date}T00:00:00Z</updated>",
             f'    <link rel="alternate" type="text/html" href={quoteattr(page)}/>',

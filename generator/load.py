@@ -404,11 +404,39 @@ class _ConfigLoader(yaml.SafeLoader):
 _ConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def load_site_url(config: Path) -> str | Issue:
-    """The `site_url` from mkdocs.yml: an http(s) address ending in '/'.
+def load_repository(config: Path) -> str | Issue:
+    """The repository's https address from mkdocs.yml (`extra.repository`), or "" while unset.
 
-    The feed and the structured data on study pages need absolute links, and mkdocs.yml is
-    the one place the address is set.
+    Links to the issue form and to a record's file are built from it; while it is unset
+    they are left out, so a reader never sees a placeholder address.
+    """
+    try:
+        data = yaml.load(config.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return ""  # load_site_url reports an unreadable configuration
+    extra = data.get("extra") if isinstance(data, dict) else None
+    url = extra.get("repository") if isinstance(extra, dict) else None
+    if url is None:
+        return ""
+    if not isinstance(url, str) or not re.fullmatch(
+        r"https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~-]+)+", url
+    ):
+        return Issue(
+            config,
+            1,
+            1,
+            "extra.repository",
+            "set extra.repository to the repository's https address",
+        )
+    return url.rstrip("/")
+
+
+def load_site_url(config: Path) -> str | Issue:
+    """The `site_url` from mkdocs.yml: an http(s) address ending in '/', or "" while unset.
+
+    The feed and the structured data on study pages use it for absolute links, and mkdocs.yml
+    is the one place the address is set. Until the site is published it is unset, and the
+    pages then carry no address at all rather than a placeholder.
     """
     try:
         data = yaml.load(config.read_text(encoding="utf-8"), Loader=_ConfigLoader)
@@ -417,6 +445,8 @@ def load_site_url(config: Path) -> str | Issue:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return Issue(config, line, col, "site_url", f"cannot read the site configuration: {exc}")
     url = data.get("site_url") if isinstance(data, dict) else None
+    if url is None:
+        return ""
     if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
         return Issue(config, 1, 1, "site_url", "set site_url to the site's http(s) address")
     return url if url.endswith("/") else url + "/"

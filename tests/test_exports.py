@@ -8,6 +8,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import replace
 from functools import cache
 from pathlib import PurePosixPath
 
@@ -23,7 +24,7 @@ from generator.model import Study, build_study
 from generator.pipeline import Paths, collate
 from generator.render import number, render_pages, text
 from generator.schema import annotated, labels, load_schema
-from tests.conftest import ROOT, SITE_URL, minimal_record
+from tests.conftest import DATA, ROOT, SITE_URL, minimal_record
 from tests.oracles import children_counted_once
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -33,7 +34,8 @@ NASTY = 'Braces {x} 50% & $5 #1 a_b ~ ^ back\\slash "quoted" </script><!-- ü'
 
 @cache
 def real_site() -> Site:
-    return collate(Paths.from_root(ROOT))
+    """The real records, with the test config's site address (the real one may be unset)."""
+    return collate(replace(Paths.from_root(ROOT), config=DATA / "mkdocs.yml"))
 
 
 @cache
@@ -261,7 +263,7 @@ def test_cp_gross_motor_forest_plot_rows_are_the_like_comparisons_of_the_records
         low, high = number(effect.ci[0]), number(effect.ci[1])
         assert f"{number(effect.value)} (95% CI {low} to {high})" in desc
         # ... and the same numbers in the table beside the plot
-        assert f"| {text(f'95% CI {low} to {high}')} |" in section
+        assert f"</span> {text(f'95% CI {low} to {high}')} |" in section
     labels_in_svg = [t.text for t in svg.iter(f"{SVG}text")]
     assert "← Favours control" in labels_in_svg
     assert "Favours cell therapy →" in labels_in_svg
@@ -296,13 +298,20 @@ def test_evidence_map_counts_equal_the_records() -> None:
             assert len(cell.studies) == expected[(condition, cell_type)]
             assert cell.participants == people.get((condition, cell_type), 0)
     page = real_pages()["evidence-map.md"]
+    tables = page.split("## The same maps as tables")[1]
     columns = len(next(iter(grid.values())))
-    rows = [line for line in page.splitlines() if line.startswith("| [")]
-    assert len(rows) == 2 * len(labels("condition"))  # both grids, every condition
-    assert all(line.count(" | ") == columns for line in rows[: len(labels("condition"))])
-    assert page.count('<span class="map-gap">No studies</span>') == sum(
-        1 for cells in grid.values() for c in cells.values() if not c.studies
-    ) + sum(1 for cells in site.map_kinds.values() for c in cells.values() if not c.studies)
+    rows = [line for line in tables.splitlines() if line.startswith("| <span")]
+    conditions = len(labels("condition"))
+    assert len(rows) == 3 * conditions  # cell types, routes, kinds: every condition
+    assert all(line.count(" | ") == columns for line in rows[:conditions])
+    gaps = sum(
+        1
+        for g in (grid, site.map_routes, site.map_kinds)
+        for cells in g.values()
+        for c in cells.values()
+        if not c.studies
+    )
+    assert tables.count('<span class="map-gap">No studies</span>') == gaps
 
 
 def test_every_study_page_offers_its_citation_downloads_and_structured_data() -> None:
@@ -326,3 +335,30 @@ def test_bibliography_lists_each_reference_once_with_its_citing_studies() -> Non
     cited = {s.id for e in site.bibliography for s in e.cited_by}
     assert cited == {s.id for s in site.studies}
     assert PurePosixPath("bibliography.md") in render_pages(site)
+
+
+def test_without_a_site_address_exports_use_no_placeholder_host() -> None:
+    """While mkdocs.yml has no site_url, nothing points at a made-up host: the feed's ids are
+    URNs and its links relative, the CSV's page column is relative, JSON-LD has no url."""
+    site = collate_site([build_study(minimal_record("one"))], site_url="")
+    feed = ET.fromstring(export.atom_feed(site, site.news))
+    assert (feed.findtext(f"{ATOM}id") or "").startswith("urn:uuid:")
+    for entry in feed.iter(f"{ATOM}entry"):
+        assert (entry.findtext(f"{ATOM}id") or "").startswith("urn:uuid:")
+        assert entry.find(f"{ATOM}link").get("href") == "studies/one/"  # type: ignore[union-attr]
+    assert next(csv.DictReader(io.StringIO(export.dataset_csv(site))))["page"] == "studies/one/"
+    assert "url" not in json.loads(export.json_ld(site.studies[0], ""))
+    assert json.loads(export.dataset_json(site))["site"] is None
+
+
+def test_every_download_names_the_data_licence() -> None:
+    pages = real_pages()
+    feed = ET.fromstring(pages["feed.xml"])
+    assert feed.findtext(f"{ATOM}rights") == export.DATA_LICENCE
+    assert json.loads(pages["downloads/studies.json"])["licence"]["url"] == export.DATA_LICENCE_URL
+    assert export.DATA_LICENCE_URL in pages["downloads/index.md"]
+    study = real_site().studies[0]
+    assert json.loads(export.json_ld(study, SITE_URL))["license"] == export.DATA_LICENCE_URL
+    data_licence = (ROOT / "LICENSE-DATA").read_text()
+    assert "Attribution 4.0 International" in data_licence
+    assert "MIT License" in (ROOT / "LICENSE").read_text()

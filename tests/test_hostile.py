@@ -40,8 +40,10 @@ CASE_TIMEOUT = 30
 """Seconds a refused case may take; the slowest takes well under one (an alias bomb, once
 expanded, would take minutes)."""
 BUILD_TIMEOUT = 300
-SITE_URL = re.findall(r"^site_url: (\S+)$", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE)[0]
-"""Canonical links of generated pages start with it."""
+SITE_URL = (
+    re.findall(r"^site_url: (\S+)$", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE) or [""]
+)[0]
+"""Canonical links of generated pages start with it ("" while the address is unset)."""
 
 BASE_RECORD = """\
 id: {name}
@@ -375,7 +377,7 @@ class Shapes:
                 value = attrs.get(name, "").strip()
                 if name != "href":
                     self.sources.add(value)
-                elif ":" in value.split("/")[0] and not value.startswith(SITE_URL):
+                elif ":" in value.split("/")[0] and not (SITE_URL and value.startswith(SITE_URL)):
                     self.absolute_urls.add(value)  # has a scheme and leads off the site
             self.classes.update(attrs.get("class", "").split())
             if tag == "abbr":

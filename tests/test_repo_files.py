@@ -62,16 +62,20 @@ def test_every_action_is_official_and_pinned_to_a_major_version() -> None:
                 assert re.fullmatch(r"actions/[a-z-]+@v[0-9]+", used), (path.name, used)
 
 
-def test_site_url_and_repository_link_are_set_only_in_mkdocs_yml() -> None:
+def test_site_address_and_repository_are_set_only_in_mkdocs_yml() -> None:
+    """Both are optional and set in one place; no placeholder host stands in for them."""
     config = load(ROOT / "mkdocs.yml")
-    site_url, repo = config["site_url"], config["extra"]["social"][0]["link"]
     # repo_url would make the theme fetch star counts from the GitHub API on every page view.
     assert "repo_url" not in config
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for placeholder in ("example.org", "example.com", "OWNER"):
+        assert placeholder not in text
+    site_url, repo = config.get("site_url"), (config.get("extra") or {}).get("repository")
     for path in [*GITHUB.rglob("*"), ROOT / "README.md", ROOT / "CONTRIBUTING.md"]:
         if path.is_file():
             body = path.read_text(encoding="utf-8")
-            assert site_url.rstrip("/") not in body, path
-            assert repo not in body, path
+            assert not site_url or site_url.rstrip("/") not in body, path
+            assert not repo or repo not in body, path
 
 
 def test_issue_form_is_valid_and_offers_the_schema_vocabulary() -> None:
