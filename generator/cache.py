@@ -59,6 +59,9 @@ def input_digest(studies: Path, files: list[Path]) -> str | None:
             digest.update(f"\0{name}\0{len(data)}\0".encode())
             digest.update(data)
         for path in files:
+            if not path.exists():  # optional inputs (key messages, notes) may be absent
+                digest.update(f"\0{path.name}\0absent\0".encode())
+                continue
             data = path.read_bytes()
             digest.update(f"\0{path.name}\0{len(data)}\0".encode())
             digest.update(data)

@@ -606,3 +606,95 @@ class GlossaryTerm:
     expansion: str
     definition: str
     sources: tuple[str, ...] = ()
+
+
+# --- editorial files -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    cites: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeyMessage:
+    """What the evidence says for a condition (and cell type), reviewed by an editor."""
+
+    condition: str
+    updated: str
+    sentences: tuple[Sentence, ...]
+    cell_type: str | None = None
+    reviewed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An editor's comment on a summary-of-findings row (condition and outcome domain)."""
+
+    condition: str
+    domain: str
+    text: str
+    cites: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NoteLink:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Note:
+    title: str
+    text: str
+    records: tuple[str, ...] = ()
+    links: tuple[NoteLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    study: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Editorial:
+    """The editors' files: key messages, findings comments, and site notes."""
+
+    key_messages: tuple[KeyMessage, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    harms_notes: tuple[Note, ...] = ()
+    not_covered: tuple[Note, ...] = ()
+    left_out: tuple[LeftOut, ...] = ()
+
+
+def build_editorial(messages: dict[str, Any], notes: dict[str, Any]) -> Editorial:
+    """Typed editorial content from the validated key-messages and notes files."""
+
+    def note(data: dict[str, Any]) -> Note:
+        links = tuple(NoteLink(**link) for link in data.get("links", ()))
+        return Note(data["title"], data["text"], tuple(data.get("records", ())), links)
+
+    return Editorial(
+        key_messages=tuple(
+            KeyMessage(
+                condition=m["condition"],
+                updated=m["updated"],
+                sentences=tuple(Sentence(s["text"], tuple(s["cites"])) for s in m["sentences"]),
+                cell_type=m.get("cell_type"),
+                reviewed_by=m.get("reviewed_by"),
+            )
+            for m in messages.get("messages", ())
+        ),
+        findings=tuple(
+            Finding(f["condition"], f["domain"], f["text"], tuple(f["cites"]))
+            for f in messages.get("findings", ())
+        ),
+        harms_notes=tuple(note(n) for n in notes.get("harms", ())),
+        not_covered=tuple(
+            Note(n["title"], n["text"], tuple(n.get("records", ())))
+            for n in notes.get("not_covered", ())
+        ),
+        left_out=tuple(LeftOut(**item) for item in notes.get("left_out", ())),
+    )

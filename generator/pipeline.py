@@ -12,12 +12,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from generator.cache import STATE_FILE, State, input_digest, output_stats, read_state, save_state
 from generator.collate import Site, collate_site
 from generator.errors import Issue, ValidationFailed
-from generator.load import load_file, load_records, load_site_url
-from generator.model import GlossaryTerm, Study, build_study
+from generator.load import RawRecord, load_file, load_records, load_repository, load_site_url
+from generator.model import Editorial, GlossaryTerm, Study, build_editorial, build_study
 from generator.report import curation_warnings
 from generator.write import write_if_changed, write_pages
 
@@ -35,6 +36,8 @@ class Paths:
     glossary: Path
     abbreviations: Path
     config: Path
+    key_messages: Path
+    notes: Path
     state: Path | None = None
     """Where generate remembers its last run, to skip a run when nothing changed (None: never)."""
 
@@ -48,6 +51,8 @@ class Paths:
             glossary=root / "data" / "glossary.yaml",
             abbreviations=root / "includes" / "abbreviations.md",
             config=root / "mkdocs.yml",
+            key_messages=root / "data" / "key-messages.yaml",
+            notes=root / "data" / "notes.yaml",
             state=root / STATE_FILE,
         )
 
@@ -66,13 +71,43 @@ class GenerateReport:
 
 def check_records(paths: Paths) -> list[Study]:
     """Load and validate every record; raise ValidationFailed listing all problems."""
+    return [build_study(r.data, r.printed) for r in _checked_records(paths)]
+
+
+def _checked_records(paths: Paths) -> list[RawRecord]:
     from generator.validate import validate_records
 
     loaded = load_records(paths.studies)
     issues = loaded.issues + validate_records(loaded.records)
     if issues:
         raise ValidationFailed(issues)
-    return [build_study(record.data, record.printed) for record in loaded.records]
+    return loaded.records
+
+
+def load_editorial(paths: Paths, records: list[RawRecord]) -> Editorial:
+    """Load and validate the key messages and site notes against the records they cite.
+
+    Either file may be absent (a new project, a test corpus): the pages then go without.
+    """
+    from generator.validate import validate_key_messages, validate_notes
+
+    by_id = {r.data["id"]: r for r in records if isinstance(_get_id(r), str)}
+    problems: list[Issue] = []
+    data: list[dict[str, Any]] = []
+    for path, rule in ((paths.key_messages, validate_key_messages), (paths.notes, validate_notes)):
+        if not path.exists():
+            data.append({})
+            continue
+        loaded = load_file(path)
+        if isinstance(loaded, Issue):
+            problems.append(loaded)
+            data.append({})
+            continue
+        problems += rule(loaded, by_id)
+        data.append(loaded.data if isinstance(loaded.data, dict) else {})
+    if problems:
+        raise ValidationFailed(problems)
+    return build_editorial(data[0], data[1])
 
 
 def review(paths: Paths, today: date) -> tuple[list[Issue], list[Issue]]:
@@ -123,24 +158,29 @@ def collate(paths: Paths) -> Site:
 
 
 def _collate(paths: Paths) -> Site:
+    from generator.validate import validate_records
+
     problems: list[Issue] = []
-    studies: list[Study] = []
+    loaded = load_records(paths.studies)
+    problems += loaded.issues + validate_records(loaded.records)
     glossary: tuple[GlossaryTerm, ...] = ()
-    try:
-        studies = check_records(paths)
-    except ValidationFailed as failed:
-        problems += failed.issues
     try:
         glossary = load_glossary(paths.glossary)
     except ValidationFailed as failed:
         problems += failed.issues
-    site_url = load_site_url(paths.config)
-    if isinstance(site_url, Issue):
-        problems.append(site_url)
+    editorial = Editorial()
+    try:
+        editorial = load_editorial(paths, loaded.records)
+    except ValidationFailed as failed:
+        problems += failed.issues
+    site_url, repository = load_site_url(paths.config), load_repository(paths.config)
+    problems += [found for found in (site_url, repository) if isinstance(found, Issue)]
     if problems:
         raise ValidationFailed(problems)
     assert isinstance(site_url, str)
-    return collate_site(studies, glossary, site_url=site_url)
+    assert isinstance(repository, str)
+    studies = [build_study(r.data, r.printed) for r in loaded.records]
+    return collate_site(studies, glossary, editorial, site_url=site_url, repository=repository)
 
 
 def generate_site(paths: Paths) -> GenerateReport:
@@ -148,7 +188,8 @@ def generate_site(paths: Paths) -> GenerateReport:
 
     Skipped when the inputs and the generated files are exactly as the last run left them.
     """
-    digest = input_digest(paths.studies, [paths.glossary, paths.config]) if paths.state else None
+    inputs = [paths.glossary, paths.config, paths.key_messages, paths.notes]
+    digest = input_digest(paths.studies, inputs) if paths.state else None
     if paths.state and digest:
         unchanged = _unchanged_since_last_run(paths, paths.state, digest)
         if unchanged:
@@ -190,3 +231,7 @@ def _generate(paths: Paths) -> GenerateReport:
         removed=report.removed,
         latest_review=max((s.last_reviewed for s in site.studies), default="1970-01-01"),
     )
+
+
+def _get_id(record: RawRecord) -> object:
+    return record.data.get("id") if isinstance(record.data, dict) else None

@@ -57,9 +57,11 @@ VOCABULARIES: dict[str, str] = {
 
 
 @cache
-def load_schema() -> dict[str, Any]:
-    """The record JSON Schema shipped with the package (parsed once)."""
-    text = resources.files("generator").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
+def load_schema(name: str = "study") -> dict[str, Any]:
+    """A JSON Schema shipped with the package (parsed once): the record schema by default,
+    or that of another data file ("key-messages", "notes")."""
+    resource = SCHEMA_RESOURCE if name == "study" else f"schema/{name}.schema.json"
+    text = resources.files("generator").joinpath(resource).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -11,6 +11,7 @@ import difflib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from functools import cache
 from typing import Any, TypeGuard
 
@@ -20,7 +21,7 @@ import jsonschema_rs
 from generator.errors import Issue
 from generator.load import FieldPath, RawRecord, format_field
 from generator.report import related_pairs
-from generator.schema import annotated, ecma_pattern, having, load_schema
+from generator.schema import annotated, ecma_pattern, having, labels, load_schema
 
 
 def _pattern_keyword(
@@ -36,9 +37,9 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 @cache
-def schema_validator() -> jsonschema.protocols.Validator:
+def schema_validator(name: str = "study") -> jsonschema.protocols.Validator:
     """The reference validator: jsonschema, with `pattern` read the ECMA-262 way."""
-    schema = load_schema()
+    schema = load_schema(name)
     base = jsonschema.validators.validator_for(schema)
     base.check_schema(schema)
     cls = jsonschema.validators.extend(base, {"pattern": _pattern_keyword})
@@ -46,8 +47,8 @@ def schema_validator() -> jsonschema.protocols.Validator:
 
 
 @cache
-def _fast_validator() -> jsonschema_rs.Validator:
-    return jsonschema_rs.validator_for(load_schema())
+def _fast_validator(name: str = "study") -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(load_schema(name))
 
 
 def validate_records(records: list[RawRecord]) -> list[Issue]:
@@ -120,18 +121,18 @@ def check_placeholders(record: RawRecord) -> Iterator[Issue]:
 # --- schema -------------------------------------------------------------------------------
 
 
-def check_schema(record: RawRecord) -> Iterator[Issue]:
+def check_schema(record: RawRecord, name: str = "study") -> Iterator[Issue]:
     """The record matches the JSON Schema (types, required and unknown fields, formats)."""
     # Profiling put the reference validator at 60% of generate time (7 ms a record). The
     # compiled one answers "valid?" a hundred times faster; records it rejects are walked by
     # the reference validator, which words every problem. The two must agree both ways
     # (tests/test_validate.py checks it); should the reference find nothing, the compiled
     # validator's own findings are reported, so a rejected record can never pass.
-    fast = _fast_validator()
+    fast = _fast_validator(name)
     if fast.is_valid(record.data):
         return
     found = False
-    for error in schema_validator().iter_errors(record.data):
+    for error in schema_validator(name).iter_errors(record.data):
         found = True
         yield from _explain(record, error)
     if not found:
@@ -759,3 +760,161 @@ def validate_glossary(record: RawRecord) -> list[Issue]:
 
 
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
+
+
+# --- editorial files: key messages and site notes ---------------------------------------------
+
+_NUMBER = re.compile(r"(?<![\w.\-−/])[-−]?\d+(?:\.\d+)?(?![\w])")
+"""A number in prose; not a digit run inside a name such as GMFM-66, Bayley-4 or IL-6."""
+_TEXT_WITH_NUMBERS = frozenset(
+    {"time_point", "age", "eligible_age", "gestational_age", "severity", "p", "timing", "phase"}
+)
+"""Short structured text fields whose numbers a key message may quote (12 months, 1-6 years)."""
+
+
+def numbers_in(text: str) -> list[tuple[str, Decimal]]:
+    """The numbers written in a piece of prose, as written and as values."""
+    return [(m.group(0), Decimal(m.group(0).replace("−", "-"))) for m in _NUMBER.finditer(text)]
+
+
+def record_numbers(record: RawRecord) -> frozenset[Decimal]:
+    """Every number a record states: its numeric values (as printed), the numbers in its short
+    structured text (time points, ages, p values) and in its dates, and the 95 of an
+    interval given without a level."""
+    found: set[Decimal] = set()
+
+    def walk(value: Any, path: FieldPath) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, (int, float)):
+            found.add(Decimal(record.printed.get(path, repr(value))))
+            return
+        if isinstance(value, dict):
+            if "ci" in value and "ci_level" not in value:
+                found.add(Decimal(95))
+            for key, item in value.items():
+                if isinstance(item, str) and (key in _TEXT_WITH_NUMBERS or key == "date"):
+                    found.update(v for _, v in numbers_in(item.replace("-", " ")))
+                else:
+                    walk(item, (*path, key))
+            return
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+
+    walk(record.data, ())
+    dates = _get(record.data, "dates")
+    if isinstance(dates, dict):
+        for value in dates.values():
+            if isinstance(value, str):
+                found.update(v for _, v in numbers_in(value.replace("-", " ")))
+    return frozenset(found)
+
+
+def _check_cited_numbers(
+    file: RawRecord,
+    where: FieldPath,
+    text: Any,
+    cites: Any,
+    records: dict[str, RawRecord],
+    numbers: dict[str, frozenset[Decimal]],
+    cite_field: str = "cites",
+) -> Iterator[Issue]:
+    """Cited records exist, and every number in the text is one of theirs."""
+    cited = [c for c in cites if isinstance(c, str)] if isinstance(cites, list) else []
+    for index, ident in enumerate(cited):
+        if ident not in records:
+            hint = difflib.get_close_matches(ident, list(records), n=1)
+            suffix = f"; did you mean {hint[0]!r}?" if hint else ""
+            yield _issue(
+                file, (*where[:-1], cite_field, index), f"no record with id {ident!r}{suffix}"
+            )
+    if not isinstance(text, str):
+        return
+    known: set[Decimal] = set()
+    for ident in cited:
+        if ident in records:
+            if ident not in numbers:
+                numbers[ident] = record_numbers(records[ident])
+            known |= numbers[ident]
+    for written, value in numbers_in(text):
+        if value not in known:
+            shown = ", ".join(cited) or "no records"
+            yield _issue(
+                file,
+                where,
+                f"the number {written} is not in the records it cites ({shown}); "
+                "quote numbers as the records give them",
+            )
+
+
+def _vocabulary_value(file: RawRecord, where: FieldPath, value: Any, name: str) -> Iterator[Issue]:
+    allowed = labels(name)
+    if isinstance(value, str) and value not in allowed:
+        yield _issue(file, where, f"{value!r} is not allowed; use one of: {', '.join(allowed)}")
+
+
+def validate_key_messages(file: RawRecord, records: dict[str, RawRecord]) -> list[Issue]:
+    """The key-messages file: its schema, known conditions, cell types and domains, one entry
+    per condition (and cell type), cited records that exist, and no number that is not in the
+    records a sentence cites."""
+    issues = list(check_schema(file, "key-messages"))
+    numbers: dict[str, frozenset[Decimal]] = {}
+    seen: dict[tuple[Any, Any], int] = {}
+    for i, message in _dicts(_get(file.data, "messages")):
+        issues += _vocabulary_value(
+            file, ("messages", i, "condition"), message.get("condition"), "condition"
+        )
+        issues += _vocabulary_value(
+            file, ("messages", i, "cell_type"), message.get("cell_type"), "cell_type"
+        )
+        key = (message.get("condition"), message.get("cell_type"))
+        if isinstance(key[0], str) and key in seen:
+            issues.append(
+                _issue(
+                    file,
+                    ("messages", i),
+                    f"messages[{seen[key]}] is already about {key[0]}"
+                    + (f" and {key[1]}" if key[1] else ""),
+                )
+            )
+        seen.setdefault(key, i)
+        for j, sentence in _dicts(message.get("sentences")):
+            where = ("messages", i, "sentences", j, "text")
+            issues += _check_cited_numbers(
+                file, where, sentence.get("text"), sentence.get("cites"), records, numbers
+            )
+    for i, finding in _dicts(_get(file.data, "findings")):
+        issues += _vocabulary_value(
+            file, ("findings", i, "condition"), finding.get("condition"), "condition"
+        )
+        issues += _vocabulary_value(
+            file, ("findings", i, "domain"), finding.get("domain"), "domain"
+        )
+        issues += _check_cited_numbers(
+            file,
+            ("findings", i, "text"),
+            finding.get("text"),
+            finding.get("cites"),
+            records,
+            numbers,
+        )
+    return sorted(set(issues))
+
+
+def validate_notes(file: RawRecord, records: dict[str, RawRecord]) -> list[Issue]:
+    """The site-notes file: its schema, and numbers only as the records a note cites give them."""
+    issues = list(check_schema(file, "notes"))
+    numbers: dict[str, frozenset[Decimal]] = {}
+    for section in ("harms", "not_covered"):
+        for i, note in _dicts(_get(file.data, section)):
+            issues += _check_cited_numbers(
+                file,
+                (section, i, "text"),
+                note.get("text"),
+                note.get("records", []),
+                records,
+                numbers,
+                cite_field="records",
+            )
+    return sorted(set(issues))

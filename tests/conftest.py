@@ -34,7 +34,7 @@ def minimal_record(ident: str = "example-study", **overrides: Any) -> dict[str, 
     """The smallest valid record, with fields replaced or added by keyword."""
     record: dict[str, Any] = {
         "id": ident,
-        "short_name": "Example study",
+        "short_name": "Example 2020 (Nowhere, own cord blood, children with CP)",
         "title": "An example study of cord blood",
         "evidence_kind": "uncontrolled-trial",
         "status": "completed",
@@ -77,6 +77,11 @@ def copy_project(target: Path, studies: Path | None = None, glossary: Path | Non
     shutil.copytree(ROOT / "content" / "assets", target / "content" / "assets")
     (target / "data").mkdir()
     shutil.copy(glossary or ROOT / "data" / "glossary.yaml", target / "data" / "glossary.yaml")
+    # Key messages and notes cite records: the real records take the real ones, the fixtures
+    # their own, and any other corpus none.
+    editorial = {None: ROOT / "data", DATA / "studies": DATA}.get(studies)
+    for name in ("key-messages.yaml", "notes.yaml") if editorial else ():
+        shutil.copy(editorial / name, target / "data" / name)
     shutil.copytree(studies or ROOT / "studies", target / "studies")
     return target
 

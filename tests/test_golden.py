@@ -25,6 +25,8 @@ def rendered() -> dict[str, str]:
         abbreviations=DATA / "unused.md",
         # A test config, so that setting the real address in mkdocs.yml changes no golden.
         config=DATA / "mkdocs.yml",
+        key_messages=DATA / "key-messages.yaml",
+        notes=DATA / "notes.yaml",
     )
     site = collate(paths)
     out = {str(path): body for path, body in render_pages(site).items()}

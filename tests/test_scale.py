@@ -178,6 +178,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("scale")
     copy_project(root, studies=ROOT / "tests" / "data" / "studies")
     shutil.rmtree(root / "studies")
+    for editorial in ("key-messages.yaml", "notes.yaml"):  # they cite the fixture records
+        (root / "data" / editorial).unlink()
     write_records(root / "studies", RECORDS, seed=1)
     return root
 

@@ -14,9 +14,11 @@ from generator.validate import (
     load_schema,
     schema_validator,
     validate_glossary,
+    validate_key_messages,
+    validate_notes,
     validate_records,
 )
-from tests.conftest import ROOT, minimal_record
+from tests.conftest import DATA, ROOT, minimal_record
 
 REF = {"id": "paper", "type": "article", "title": "An example paper", "year": 2020}
 
@@ -650,6 +652,123 @@ def test_glossary_rules(tmp_path: Path) -> None:
         "glossary.yaml:4:58: terms[2].sources[0]: expected an http(s) address",
         "glossary.yaml:5:45: terms[3].colour: unknown field 'colour'",
     ]
+
+
+# --- key messages and site notes ----------------------------------------------------------
+
+
+def _editorial(tmp_path: Path, name: str, text: str) -> list[str]:
+    """Check an editorial file against the fixture records; formatted issue lines."""
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    loaded = load_file(path)
+    assert isinstance(loaded, RawRecord)
+    records = {r.data["id"]: r for r in load_records(DATA / "studies").records}
+    rule = validate_key_messages if name == "key-messages" else validate_notes
+    return [i.format(tmp_path) for i in rule(loaded, records)]
+
+
+def _message(text: str, cites: str = "[cord-blood-cp-ipd-meta-analysis]", extra: str = "") -> str:
+    return (
+        "messages:\n"
+        "  - condition: cerebral-palsy\n"
+        f"{extra}"
+        "    updated: '2026-12-02'\n"
+        "    reviewed_by: Test editors\n"
+        "    sentences:\n"
+        f"      - text: {text}\n"
+        f"        cites: {cites}\n"
+    )
+
+
+def test_key_messages_fixture_file_is_valid(tmp_path: Path) -> None:
+    assert _editorial(tmp_path, "key-messages", (DATA / "key-messages.yaml").read_text()) == []
+
+
+def test_a_key_message_number_must_be_a_number_of_the_cited_records(tmp_path: Path) -> None:
+    # 1.36 is the record's; 1.35 is not (a typo of the kind the rule is there to catch).
+    assert _editorial(tmp_path, "key-messages", _message("Scores were 1.36 points higher.")) == []
+    assert _editorial(tmp_path, "key-messages", _message("Scores were 1.35 points higher.")) == [
+        "key-messages.yaml:6:15: messages[0].sentences[0].text: the number 1.35 is not in the "
+        "records it cites (cord-blood-cp-ipd-meta-analysis); quote numbers as the records give "
+        "them"
+    ]
+
+
+def test_a_key_message_number_from_an_uncited_record_is_refused(tmp_path: Path) -> None:
+    # 143 infusions is ACCeNT-CP's number, not the cited meta-analysis's.
+    found = _editorial(tmp_path, "key-messages", _message("There were 143 infusions."))
+    assert [line.split(": ", 2)[2][:24] for line in found] == ["the number 143 is not in"]
+
+
+def test_a_key_message_cites_records_that_exist(tmp_path: Path) -> None:
+    assert _editorial(tmp_path, "key-messages", _message("Small studies.", "[accent]")) == [
+        "key-messages.yaml:7:17: messages[0].sentences[0].cites[0]: no record with id "
+        "'accent'; did you mean 'accent-cp'?"
+    ]
+
+
+def test_one_key_message_per_condition_and_cell_type(tmp_path: Path) -> None:
+    text = _message("Small studies.") + _message("Again.").removeprefix("messages:\n")
+    assert _editorial(tmp_path, "key-messages", text) == [
+        "key-messages.yaml:8:5: messages[1]: messages[0] is already about cerebral-palsy"
+    ]
+
+
+def test_key_messages_use_the_condition_and_cell_type_vocabulary(tmp_path: Path) -> None:
+    text = _message("Small studies.", extra="    cell_type: stem-cells\n")
+    found = _editorial(tmp_path, "key-messages", text)
+    assert len(found) == 1
+    assert found[0].startswith(
+        "key-messages.yaml:3:16: messages[0].cell_type: 'stem-cells' is not allowed; use one of:"
+    )
+
+
+def test_notes_fixture_file_is_valid(tmp_path: Path) -> None:
+    assert _editorial(tmp_path, "notes", (DATA / "notes.yaml").read_text()) == []
+
+
+def test_a_note_needs_a_source_and_its_numbers_from_the_records_it_cites(tmp_path: Path) -> None:
+    text = (
+        "harms:\n"
+        "  - title: Unsourced\n"
+        "    text: Nothing to back it.\n"
+        "  - title: Wrong number\n"
+        "    text: There were 9 infusion reactions.\n"
+        "    records: [accent-cp]\n"
+        "  - title: Bad link\n"
+        "    text: See the page.\n"
+        "    links: [{title: A page, url: 'javascript:alert(1)'}]\n"
+    )
+    found = _editorial(tmp_path, "notes", text)
+    assert found[0] == (
+        "notes.yaml:2:5: harms[0]: a note needs its sources: records of this site, links to "
+        "public pages, or both"
+    )
+    assert found[1].startswith("notes.yaml:5:11: harms[1].text: the number 9 is not in the records")
+    assert found[2] == (
+        "notes.yaml:9:34: harms[2].links[0].url: 'javascript:alert(1)' does not match: "
+        "an http or https address (no spaces or quotes)"
+    )
+    assert len(found) == 3
+
+
+def test_without_editorial_files_the_pages_go_without(tmp_path: Path) -> None:
+    from generator.pipeline import Paths, collate
+
+    paths = Paths(
+        root=DATA,
+        studies=DATA / "studies",
+        content=tmp_path,
+        glossary=DATA / "glossary.yaml",
+        abbreviations=tmp_path / "a.md",
+        config=DATA / "mkdocs.yml",
+        key_messages=tmp_path / "absent.yaml",
+        notes=tmp_path / "absent-too.yaml",
+    )
+    site = collate(paths)
+    assert site.key_messages == {}
+    assert site.editorial.harms_notes == ()
 
 
 def _yaml(record: dict[str, Any]) -> str:
