@@ -170,8 +170,28 @@ def duplicate_candidates(records: list[RawRecord]) -> Iterator[Issue]:
             )
 
 
+DESCRIBED_NAME = re.compile(r"\(.*\S,\s*\S.*\)")
+"""A short name with a plain-words description in brackets: '(place, cells, children)'."""
+
+
+def name_for_people(record: RawRecord, today: date) -> Iterator[Issue]:
+    """A short name is not only 'Author Year': tables and links show it to parents."""
+    name = _get(record.data, "short_name")
+    if isinstance(name, str) and not DESCRIBED_NAME.search(name):
+        yield _issue(
+            record,
+            ("short_name",),
+            "say in brackets where, which cells and which children, in plain words, e.g. "
+            "'Tsuji 2020 (Japan, own cord blood, newborns with HIE)'",
+        )
+
+
 RecordWarning = Callable[[RawRecord, date], Iterator[Issue]]
-RECORD_WARNINGS: tuple[RecordWarning, ...] = (stale_review, recruiting_after_completion)
+RECORD_WARNINGS: tuple[RecordWarning, ...] = (
+    stale_review,
+    recruiting_after_completion,
+    name_for_people,
+)
 
 
 def curation_warnings(records: list[RawRecord], today: date) -> list[Issue]:

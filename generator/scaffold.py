@@ -56,7 +56,11 @@ def skeleton(record_id: str) -> str:
     """YAML text of a new record whose only problems are its placeholders."""
     study: dict[str, Any] = {
         "id": record_id,
-        "short_name": _ask("a short name for tables, e.g. 'Sun 2017'", "short_name"),
+        "short_name": _ask(
+            "author and year, then (where, which cells, which children) in plain words, "
+            "e.g. 'Tsuji 2020 (Japan, own cord blood, newborns with HIE)'",
+            "short_name",
+        ),
         "title": _ask("the full title as registered or published", "title"),
         "evidence_kind": _ask("choose one of the values in the comment above", "evidence_kind"),
         "status": _ask("choose one of the values in the comment above", "status"),

@@ -16,7 +16,7 @@ from tests.conftest import DATA, copy_project, run_generator
 pytestmark = pytest.mark.slow
 
 ANSWERS: dict[str, object] = {
-    "short_name": "Synthetic import",
+    "short_name": "Synthetic 2026 (Nowhere, donor cord blood, children with CP)",
     "title": "A made-up paper",
     "evidence_kind": "randomised-trial",
     "status": "completed",

@@ -73,7 +73,10 @@ def test_every_field_is_valid_builds_and_renders() -> None:
     studies = [study, build_study(review.data, review.printed), build_study(companion.data)]
     pages = render_pages(collate_site(studies, site_url=SITE_URL))
     page = pages[PurePosixPath("studies/every-field.md")]
-    assert "- Follow-up of: [Example study](companion.md)" in page
+    assert (
+        "- Follow-up of: [Example 2020 (Nowhere, own cord blood, children with CP)](companion.md)"
+        in page
+    )
     assert "- Included in: [Every field review (test)](every-field-review.md)" in page
     assert "RoB 2 (2019)" in page
     assert "1.50 points (95% CI 0.5 to 2.5); p = 0.028" in page

@@ -170,3 +170,21 @@ def test_annotations_on_github_actions(sample_project: Path) -> None:
 def test_annotation_escaping(field: str, message: str, expected: str) -> None:
     issue = Issue(Path("/r/x.yaml"), 3, 4, field, message)
     assert annotation("error", issue, Path("/r")) == expected
+
+
+def test_a_short_name_that_is_only_author_and_year_is_flagged() -> None:
+    assert messages(minimal_record(short_name="Tsuji 2020")) == [
+        "example-study.yaml: short_name: say in brackets where, which cells and which children, "
+        "in plain words, e.g. 'Tsuji 2020 (Japan, own cord blood, newborns with HIE)'"
+    ]
+    assert messages(minimal_record(short_name="Tsuji 2020 (Japan, own cord blood, HIE)")) == []
+
+
+def test_every_real_record_is_named_for_people() -> None:
+    from generator.load import load_records
+
+    loaded = load_records(ROOT / "studies")
+    flagged = [
+        w.path.name for w in curation_warnings(loaded.records, TODAY) if w.field == "short_name"
+    ]
+    assert flagged == []

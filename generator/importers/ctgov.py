@@ -325,7 +325,9 @@ def draft_record(study: Any, record_id: str) -> dict[str, Any]:
     acronym = _text(ident.get("acronym"))
     ours, raw_status = status(study)
     record: dict[str, Any] = {"id": record_id}
-    record["short_name"] = acronym or todo("a short name for tables, e.g. the trial acronym")
+    # Never the bare acronym: a name for people says where, which cells and which children.
+    name = f"{acronym} " if acronym else "Author Year "
+    record["short_name"] = todo(f"e.g. '{name}(where, which cells, which children)' in plain words")
     record["title"] = official or brief or todo("the study's full title")
     record["evidence_kind"] = _evidence_kind(study)
     why_stopped = _prose(_obj(protocol, "statusModule").get("whyStopped"))
