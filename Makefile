@@ -54,7 +54,7 @@ bench: $(STAMP) ## time generate and build on synthetic records: make bench BENC
 	$(PY) -m bench.run --sizes $(BENCH_SIZES) --repeats $(BENCH_REPEATS) --build-repeats $(BENCH_BUILD_REPEATS)
 
 clean: ## remove build output and generated pages
-	rm -rf site site-zensical test-artifacts .cache .generator-state.json includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types content/outcomes content/downloads content/evidence-map.md content/harms.md content/bibliography.md content/whats-new.md content/feed.xml
+	rm -rf site site-zensical test-artifacts .cache .generator-state.json includes content/index.md content/glossary.md content/record-format.md content/studies content/conditions content/cell-types content/outcomes content/downloads content/evidence-map.md content/harms.md content/bibliography.md content/whats-new.md content/feed.xml content/open-trials.md content/methods.md content/not-covered.md
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

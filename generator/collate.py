@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 
 from generator.model import (
     Certainty,
+    Editorial,
     Effect,
+    Finding,
     GlossaryTerm,
     GroupValue,
+    KeyMessage,
     Number,
     Outcome,
     Reference,
@@ -56,6 +59,10 @@ class Link:
 # --- the main result, chosen by rule -------------------------------------------------------
 
 BADGES = {
+    "randomised": "Randomised",
+    "not-randomised": "Not randomised",
+    "blinded": "Blinded",
+    "placebo-sham": "Placebo or sham",
     "prespecified-primary": "Prespecified primary analysis",
     "prespecified-secondary": "Prespecified secondary analysis",
     "plan-not-reported": "Not reported whether prespecified",
@@ -66,7 +73,8 @@ BADGES = {
     "between-treated": "Between treated groups",
     "pooled": "Pooled estimate",
 }
-"""Badge code -> label. Codes in WARNING_BADGES mark a value that is not a main result."""
+"""Badge code -> label: what kind of study and result a number comes from. Codes in
+WARNING_BADGES mark a value that is not a prespecified comparison with a control group."""
 WARNING_BADGES = frozenset(
     {"post-hoc", "subgroup", "single-group", "external-controls", "between-treated"}
 )
@@ -96,6 +104,34 @@ def comparison_class(study: Study, effect: Effect) -> str:
     if roles <= control_roles():
         return "external"
     return "treated"
+
+
+BLINDED = frozenset({"single", "double", "triple", "quadruple", "outcome-assessor"})
+"""Masking values that mean someone was blinded (not 'none' or 'not reported')."""
+
+
+def study_badges(study: Study) -> tuple[str, ...]:
+    """Design badges of a study: randomised or not, blinded, placebo or sham controlled.
+    (None for a review: its estimate pools studies of several designs.)"""
+    if is_pooled(study):
+        return ()
+    badges = []
+    if study.design and study.design.allocation == "randomised":
+        badges.append("randomised")
+    elif study.arms and any(a.role in control_roles() for a in study.arms):
+        badges.append("not-randomised")
+    if study.design and study.design.masking in BLINDED:
+        badges.append("blinded")
+    if any(a.role in ("placebo", "sham") for a in study.arms):
+        badges.append("placebo-sham")
+    return tuple(badges)
+
+
+def design_badges(study: Study, result: Effect | GroupValue) -> tuple[str, ...]:
+    """Design badges for a result row: the study's design, then what kind of result it is."""
+    if isinstance(result, GroupValue):
+        return (*study_badges(study), "single-group")
+    return (*study_badges(study), *effect_badges(study, result))
 
 
 def effect_badges(study: Study, effect: Effect) -> tuple[str, ...]:
@@ -224,17 +260,29 @@ class Site:
     kind_counts: dict[str, int]
     latest: tuple[Study, ...]
     site_url: str
+    """The site's address ending in '/', or "" while unset (then no absolute links are made)."""
+    repository: str
+    """The repository's https address, or "" while unset (then no links to it are made)."""
     outcomes: dict[str, dict[str, DomainResults]]
     harms: tuple[HarmRow, ...]
-    harms_in_words: tuple[Study, ...]
+    harms_no_results: tuple[Study, ...]
+    """Registered trials with no results and no safety section: listed apart from the table."""
     bibliography: tuple[BibEntry, ...]
     news: tuple[NewsItem, ...]
     map_cell_types: Grid
+    map_routes: Grid
     map_kinds: Grid
     headlines: dict[tuple[str, str | None], Headline]
     trials: dict[str, tuple[Study, ...]]
     included_in: dict[str, tuple[Study, ...]]
     participants: int
+    key_messages: dict[tuple[str, str | None], KeyMessage]
+    summary: dict[str, tuple[SofRow, ...]]
+    open_trials: tuple[Study, ...]
+    open_by_condition: dict[str, tuple[Study, ...]]
+    harm_summaries: dict[str, HarmSummary]
+    editorial: Editorial
+    last_updated: str
     glossary: tuple[GlossaryTerm, ...] = field(default=())
 
     def headline(self, study: Study, cell_type: str | None = None) -> Headline:
@@ -261,7 +309,12 @@ class Site:
 
 
 def collate_site(
-    studies: list[Study], glossary: tuple[GlossaryTerm, ...] = (), *, site_url: str
+    studies: list[Study],
+    glossary: tuple[GlossaryTerm, ...] = (),
+    editorial: Editorial | None = None,
+    *,
+    site_url: str,
+    repository: str = "",
 ) -> Site:
     """Group and cross-link the studies; order everything deterministically.
 
@@ -295,9 +348,12 @@ def collate_site(
         for included in study.pooled.includes if study.pooled else ():
             if included.record:
                 included_in[included.record].append(study)
+    editorial = editorial or Editorial()
     counts = Counter(s.evidence_kind for s in ordered)
-    harms = collate_harms(ordered)
-    counted = {row.study.id for row in harms}
+    harms = collate_harms(s for s in ordered if not no_results_yet(s))
+    findings = {(f.condition, f.domain): f for f in editorial.findings}
+    opened = open_statuses()
+    dates = [s.last_reviewed for s in ordered] + [m.updated for m in editorial.key_messages]
     latest = sorted(ordered, key=lambda s: (s.last_reviewed, s.id), reverse=True)[:LATEST_COUNT]
     return Site(
         studies=ordered,
@@ -311,9 +367,10 @@ def collate_site(
         kind_counts={k: counts[k] for k in labels("evidence_kind") if counts[k]},
         latest=tuple(latest),
         site_url=site_url,
+        repository=repository,
         outcomes=collate_outcomes(ordered),
         harms=harms,
-        harms_in_words=tuple(s for s in ordered if s.safety and s.id not in counted),
+        harms_no_results=tuple(s for s in ordered if no_results_yet(s)),
         bibliography=collate_bibliography(ordered),
         news=collate_news(ordered),
         map_cell_types=collate_map(
@@ -324,11 +381,21 @@ def collate_site(
             ],
             "cell_type",
         ),
+        map_routes=collate_map(ordered, map_routes(ordered), "route"),
         map_kinds=collate_map(ordered, labels("evidence_kind"), "evidence_kind"),
         headlines=headlines,
         trials={k: tuple(v) for k, v in trials.items()},
         included_in={k: tuple(v) for k, v in included_in.items()},
         participants=count_participants(ordered),
+        key_messages=key_messages_by_place(editorial),
+        summary=collate_summary(ordered, findings),
+        open_trials=tuple(s for s in ordered if s.status in opened),
+        open_by_condition={
+            c: tuple(s for s in v if s.status in opened) for c, v in by_condition.items()
+        },
+        harm_summaries={c: summarise_harms(v) for c, v in by_condition.items()},
+        editorial=editorial,
+        last_updated=max(dates, default="1970-01-01"),
         glossary=tuple(sorted(glossary, key=lambda t: t.term.casefold())),
     )
 
@@ -508,7 +575,7 @@ def collate_outcomes(studies: Iterable[Study]) -> dict[str, dict[str, DomainResu
                     worded[place].append(WordedRow(study, outcome, effect=effect))
                     continue
                 row = EffectRow(
-                    study, outcome, effect, rated.get(outcome.id), effect_badges(study, effect)
+                    study, outcome, effect, rated.get(outcome.id), design_badges(study, effect)
                 )
                 key = _effect_key(study, outcome, effect)
                 effects[place].setdefault(key, []).append(row)
@@ -592,8 +659,14 @@ class HarmRow:
     counts: dict[str, tuple[str, ...]]
 
 
+def no_results_yet(study: Study) -> bool:
+    """A registration without results: nothing to count, so not a row of dashes."""
+    return study.evidence_kind == "registered-trial" and study.safety is None
+
+
 def collate_harms(studies: Iterable[Study]) -> tuple[HarmRow, ...]:
-    """One row per study and group that reports a count of a kind in the harms table."""
+    """Every study, one row per group that reports a count of a kind in the harms table (one
+    row for the whole study when it counts none: the page then says "not reported")."""
     kinds = set(harm_kinds())
     rows: list[HarmRow] = []
     for study in studies:
@@ -603,15 +676,18 @@ def collate_harms(studies: Iterable[Study]) -> tuple[HarmRow, ...]:
                 continue
             shown = count_text(event.count, event.denominator, event.unit)
             by_arm.setdefault(event.arm, {}).setdefault(event.kind, []).append(shown)
+        if not by_arm:
+            rows.append(HarmRow(study, None, {}))
         for arm, counts in by_arm.items():
             rows.append(HarmRow(study, arm, {k: tuple(v) for k, v in counts.items()}))
     return tuple(rows)
 
 
 def count_text(count: int, denominator: int | None, unit: str | None) -> str:
-    if denominator is None:
-        return f"{count}" + (f" {unit}" if unit else "")
-    return f"{count} of {denominator}" + (f" {unit}" if unit else "")
+    """'0 of 23 participants (none)', '3 events': a count as reported, with what it counts."""
+    shown = f"{count} of {denominator}" if denominator is not None else f"{count}"
+    shown += f" {unit}" if unit else ""
+    return shown + (" (none)" if count == 0 else "")
 
 
 @dataclass(frozen=True)
@@ -683,6 +759,10 @@ NO_CELL_TYPE = "none-recorded"
 """Map column for records that name no cell product (e.g. a review of several)."""
 
 
+MAP_DESIGNS = ("randomised", "controlled", "uncontrolled", "registered")
+"""Design levels of the evidence map, strongest first (`x-map-design` of evidence kinds)."""
+
+
 @dataclass(frozen=True)
 class MapCell:
     """The studies in one cell of an evidence map."""
@@ -694,18 +774,54 @@ class MapCell:
         """Participants enrolled in the cell's primary studies, each counted once."""
         return count_participants(self.studies)
 
+    @property
+    def primary(self) -> tuple[Study, ...]:
+        return tuple(s for s in self.studies if not is_pooled(s))
+
+    @property
+    def reviews(self) -> int:
+        return sum(1 for s in self.studies if is_pooled(s))
+
+    @property
+    def uncounted(self) -> int:
+        """Primary studies that give no number of children (registrations, some reports)."""
+        return sum(
+            1
+            for s in self.primary
+            if count_participants((s,)) == 0
+            and not any(r.relation in REPORTING_AGAIN for r in s.related)
+        )
+
+    @property
+    def design(self) -> str | None:
+        """The strongest design among the primary studies (None: reviews only, or empty)."""
+        levels = annotated("evidence_kind", "x-map-design")
+        found = {levels.get(s.evidence_kind) for s in self.primary}
+        return next((d for d in MAP_DESIGNS if d in found), None)
+
 
 Grid = dict[str, dict[str, MapCell]]
 
 
+def _map_keys(study: Study, column_of: str) -> tuple[str, ...]:
+    if column_of == "cell_type":
+        return study.cell_types or (NO_CELL_TYPE,)
+    if column_of == "route":  # a study of several routes counts in each; none: not mapped
+        return tuple(dict.fromkeys(i.route for i in study.interventions))
+    return (study.evidence_kind,)
+
+
+def map_routes(studies: Iterable[Study]) -> list[str]:
+    """Routes that some study used, in vocabulary order (the route map's columns)."""
+    used = {i.route for s in studies for i in s.interventions}
+    return [r for r in labels("route") if r in used]
+
+
 def collate_map(studies: Iterable[Study], columns: Iterable[str], column_of: str) -> Grid:
-    """Condition x (cell type | evidence kind): every cell present, empty ones included."""
+    """Condition x (cell type | route | evidence kind): every cell present, empty ones too."""
     cells: dict[tuple[str, str], list[Study]] = defaultdict(list)
     for study in studies:
-        if column_of == "cell_type":
-            keys: tuple[str, ...] = study.cell_types or (NO_CELL_TYPE,)
-        else:
-            keys = (study.evidence_kind,)
+        keys = _map_keys(study, column_of)
         for condition in study.conditions:
             for key in keys:
                 cells[(condition, key)].append(study)
@@ -714,3 +830,149 @@ def collate_map(studies: Iterable[Study], columns: Iterable[str], column_of: str
         condition: {col: MapCell(tuple(cells.get((condition, col), ()))) for col in wanted}
         for condition in labels("condition")
     }
+
+
+# --- answers first: key messages, summary of findings, open trials, harms summary ----------
+
+
+def open_statuses() -> frozenset[str]:
+    """Statuses of trials a family could ask about: open, about to open, or still running."""
+    return having("status", "x-open") | {"active-not-recruiting"}
+
+
+@dataclass(frozen=True)
+class SofEstimate:
+    """One estimate in a summary-of-findings row: a pooled estimate, or a prespecified primary
+    randomised result."""
+
+    study: Study
+    effect: Effect
+    badges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SofRow:
+    """A summary-of-findings row: one outcome domain of one condition."""
+
+    domain: str
+    trials: tuple[Study, ...]
+    """Randomised trials with a comparison in this domain."""
+    participants: int
+    estimates: tuple[SofEstimate, ...]
+    pooled: bool
+    finding: Finding | None
+    certainty: tuple[tuple[Study, Certainty], ...]
+
+    @property
+    def blinded(self) -> int:
+        return sum(1 for s in self.trials if "blinded" in study_badges(s))
+
+    @property
+    def placebo_sham(self) -> int:
+        return sum(1 for s in self.trials if "placebo-sham" in study_badges(s))
+
+
+def collate_summary(
+    studies: Sequence[Study], findings: dict[tuple[str, str], Finding]
+) -> dict[str, tuple[SofRow, ...]]:
+    """Condition -> one row per outcome domain with randomised or pooled comparisons.
+
+    The best available estimate is a review's pooled estimate where one exists, else each
+    randomised trial's prespecified primary comparison in the domain (Cochrane's summary of
+    findings, without a GRADE rating the site does not have)."""
+    trials: dict[tuple[str, str], dict[str, Study]] = defaultdict(dict)
+    pooled: dict[tuple[str, str], list[SofEstimate]] = defaultdict(list)
+    primary: dict[tuple[str, str], list[SofEstimate]] = defaultdict(list)
+    rated: dict[tuple[str, str], list[tuple[Study, Certainty]]] = defaultdict(list)
+    for study in studies:
+        review = is_pooled(study)
+        randomised = study.evidence_kind == "randomised-trial"
+        if not (review or randomised):
+            continue
+        by_outcome = {c.outcome: c for c in study.certainty}
+        for effect in study.effects:
+            if comparison_class(study, effect) == "treated" or effect.subgroup:
+                continue
+            outcome = study.outcome(effect.outcome)
+            for condition in study.conditions:
+                place = (condition, outcome.domain or "other")
+                if outcome.id in by_outcome:
+                    rated[place].append((study, by_outcome[outcome.id]))
+                estimate = SofEstimate(study, effect, design_badges(study, effect))
+                if review:
+                    if effect.numeric:
+                        pooled[place].append(estimate)
+                    continue
+                trials[place][study.id] = study
+                if effect.analysis.plan == "prespecified-primary":
+                    primary[place].append(estimate)
+    rows: dict[str, list[SofRow]] = defaultdict(list)
+    for condition in labels("condition"):
+        for domain in labels("domain"):
+            place = (condition, domain)
+            if place not in trials and place not in pooled:
+                continue
+            in_trials = tuple(trials[place].values())
+            best = pooled.get(place) or primary.get(place, [])
+            rows[condition].append(
+                SofRow(
+                    domain=domain,
+                    trials=in_trials,
+                    participants=count_participants(in_trials),
+                    estimates=tuple(best),
+                    pooled=bool(pooled.get(place)),
+                    finding=findings.get(place),
+                    certainty=tuple(dict.fromkeys(rated.get(place, []))),
+                )
+            )
+    return {k: tuple(v) for k, v in rows.items()}
+
+
+@dataclass(frozen=True)
+class HarmSummary:
+    """What the records say about harms for one condition, counted from the data."""
+
+    studies: int
+    """Records of primary studies with a safety section."""
+    participants: int
+    """Children in those studies, counted once."""
+    counted_serious: int
+    """Studies that give a count of serious adverse events."""
+    with_serious: int
+    """... of which counted one or more."""
+    counted_related: int
+    """Studies that give a count of events judged related to the treatment."""
+    with_related: int
+    follow_up: tuple[str, ...]
+    """The follow-up periods the studies state, as written."""
+
+
+def summarise_harms(studies: Iterable[Study]) -> HarmSummary:
+    primary = [s for s in studies if s.safety and not is_pooled(s)]
+    serious: dict[str, int] = {}
+    related: dict[str, int] = {}
+    for study in primary:
+        assert study.safety is not None
+        for event in study.safety.events:
+            if event.count is None:
+                continue
+            if event.kind == "serious-adverse-events":
+                serious[study.id] = serious.get(study.id, 0) + event.count
+            elif event.kind == "treatment-related-adverse-events":
+                related[study.id] = related.get(study.id, 0) + event.count
+    follow_up = tuple(
+        dict.fromkeys(s.safety.follow_up for s in primary if s.safety and s.safety.follow_up)
+    )
+    return HarmSummary(
+        studies=len(primary),
+        participants=count_participants(primary),
+        counted_serious=len(serious),
+        with_serious=sum(1 for n in serious.values() if n),
+        counted_related=len(related),
+        with_related=sum(1 for n in related.values() if n),
+        follow_up=follow_up,
+    )
+
+
+def key_messages_by_place(editorial: Editorial) -> dict[tuple[str, str | None], KeyMessage]:
+    return {(m.condition, m.cell_type): m for m in editorial.key_messages}

@@ -134,7 +134,7 @@ def forest_svg(
     )
     null_x = _x(null, lo, hi, log)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="forest" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="forest forest--wide" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'aria-labelledby="{ident}-title {ident}-desc">',
         f'<title id="{ident}-title">{escape(title)}</title>',
@@ -203,5 +203,121 @@ def forest_svg(
         f'<text x="{centre}" y="{base + 62}" text-anchor="middle">'
         f"{escape(_flat(axis_label))}</text>"
     )
+    parts.append("</g></svg>")
+    return "".join(parts)
+
+
+NARROW_WIDTH = 340  # phones: ~358 CSS px of content at 390 px, so text is drawn at least 12 px
+NARROW_X0, NARROW_X1 = 14, 326
+NARROW_ROW_H = 76  # study, comparison, estimate, then the interval drawn across the width
+NARROW_CHARS = 46
+
+
+def _narrow_short(value: str) -> str:
+    value = _flat(value)
+    return value if len(value) <= NARROW_CHARS else value[: NARROW_CHARS - 1].rstrip() + "…"
+
+
+def forest_svg_narrow(
+    group: EffectGroup,
+    ident: str,
+    axis_label: str,
+    *,
+    log: bool,
+    null: float,
+    favours: tuple[str, str] | None,
+) -> str:
+    """The same forest plot stacked for narrow screens: each row's study, comparison and
+    estimate as text lines above its interval, drawn across the whole width, so that nothing
+    is cut off and no text is smaller than 12 px on a 390 px phone."""
+    rows = group.plotted
+    lo, hi, ticks = axis(rows, log, null)
+    height = 8 + NARROW_ROW_H * len(rows) + 88
+    levels = group.ci_levels
+    shared = len(levels) == 1
+    level_note = f"Estimates with {number(levels[0])}% CI" if shared else "Estimates with CI"
+    title = _flat(f"Forest plot: {axis_label}")
+    desc = _flat(
+        "; ".join(
+            f"{r.study.short_name}, {comparison_label(r)}: {interval_text(r, True)}" for r in rows
+        )
+    )
+
+    def x(value: float) -> float:
+        if log:
+            value, low, high = math.log(value), math.log(lo), math.log(hi)
+        else:
+            low, high = lo, hi
+        return NARROW_X0 + (value - low) / (high - low) * (NARROW_X1 - NARROW_X0)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="forest forest--narrow" '
+        f'viewBox="0 0 {NARROW_WIDTH} {height}" width="{NARROW_WIDTH}" height="{height}" '
+        f'aria-labelledby="{ident}-title {ident}-desc">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">{escape(desc)}</desc>',
+        '<g fill="currentColor" font-size="13">',
+    ]
+    biggest = max((r.effect.n or 0 for r in rows), default=0)
+    null_x = x(null)
+    for i, row in enumerate(rows):
+        top = 8 + NARROW_ROW_H * i
+        e = row.effect
+        assert e.value is not None
+        parts.append(
+            f'<text x="0" y="{top + 13}" font-weight="bold">'
+            f"{escape(_narrow_short(row.study.short_name))}</text>"
+        )
+        parts.append(
+            f'<text x="0" y="{top + 29}" font-size="12">'
+            f"{escape(_narrow_short(comparison_label(row)))}</text>"
+        )
+        parts.append(f'<text x="0" y="{top + 45}">{escape(interval_text(row, not shared))}</text>')
+        y = top + 60
+        # The line of no effect is drawn beside each interval only, not through the text.
+        parts.append(
+            f'<line x1="{_fmt(null_x)}" y1="{y - 10}" x2="{_fmt(null_x)}" y2="{y + 10}" '
+            'stroke="currentColor" stroke-dasharray="4 3"/>'
+        )
+        if e.ci:
+            x0, x1 = x(float(e.ci[0])), x(float(e.ci[1]))
+            parts.append(
+                f'<line x1="{_fmt(x0)}" y1="{y}" x2="{_fmt(x1)}" y2="{y}" '
+                'stroke="currentColor" stroke-width="1.5"/>'
+            )
+        n = e.n
+        side = 6 + 8 * math.sqrt(n / biggest) if n and biggest else 9
+        cx = x(float(e.value))
+        fill = (
+            'fill="currentColor"' if n else 'fill="none" stroke="currentColor" stroke-width="1.5"'
+        )
+        parts.append(
+            f'<rect x="{_fmt(cx - side / 2)}" y="{_fmt(y - side / 2)}" width="{_fmt(side)}" '
+            f'height="{_fmt(side)}" {fill}/>'
+        )
+    base = 8 + NARROW_ROW_H * len(rows)
+    parts.append(
+        f'<line x1="{NARROW_X0}" y1="{base}" x2="{NARROW_X1}" y2="{base}" stroke="currentColor"/>'
+    )
+    for tick in ticks:
+        tx = _fmt(x(tick))
+        parts.append(
+            f'<line x1="{tx}" y1="{base}" x2="{tx}" y2="{base + 5}" stroke="currentColor"/>'
+        )
+        parts.append(
+            f'<text x="{tx}" y="{base + 19}" text-anchor="middle" font-size="12">'
+            f"{number(_tick(tick))}</text>"
+        )
+    if favours:
+        left, right = favours
+        parts.append(f'<text x="0" y="{base + 38}" font-size="12">← {escape(left)}</text>')
+        parts.append(
+            f'<text x="{NARROW_WIDTH}" y="{base + 38}" text-anchor="end" font-size="12">'
+            f"{escape(right)} →</text>"
+        )
+    parts.append(
+        f'<text x="0" y="{base + 58}" font-size="12">{escape(_narrow_short(axis_label))}</text>'
+    )
+    parts.append(f'<text x="0" y="{base + 76}" font-size="12">{escape(level_note)}</text>')
     parts.append("</g></svg>")
     return "".join(parts)

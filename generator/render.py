@@ -32,15 +32,17 @@ from generator.collate import (
     ValueGroup,
     comparison_class,
     concurrent_controls,
+    design_badges,
     direction,
     harm_kinds,
     is_pooled,
     no_results_text,
     pooled_kinds,
     ratio_measures,
+    study_badges,
 )
 from generator.errors import RenderError
-from generator.forest import forest_svg
+from generator.forest import forest_svg, forest_svg_narrow
 from generator.model import (
     Certainty,
     Dose,
@@ -122,14 +124,14 @@ def link(label: str, url: str) -> str:
 
 
 def dose(value: Dose | None) -> str:
-    """A dose as text, e.g. '1–5 × 10⁷ TNC/kg' or '≥ 2 × 10⁷ TNC/kg'."""
+    """A dose as text in words, e.g. '1–5 × 10⁷ nucleated cells per kg' or '≥ 2 × 10⁷ ...'."""
     if value is None:
         return "—"
     if value.value is not None:
         amount = ("≥ " if value.minimum else "") + number(value.value)
     else:
         amount = f"{number(value.low)}–{number(value.high)}"
-    return text(f"{amount} {value.unit}")
+    return text(f"{amount} {labels('dose_unit').get(value.unit, value.unit)}")
 
 
 _P_PARTS = re.compile(r"^\s*(?:[Pp]\s*)?(<=|>=|[=<>≤≥])?\s*(.+?)\s*$")
@@ -254,6 +256,16 @@ def badges(codes: Sequence[str]) -> str:
         f'<span class="badge badge--{"warn" if c in WARNING_BADGES else "info"}">{BADGES[c]}</span>'
         for c in codes
     )
+
+
+def result_badges(study: Study, result: Effect | GroupValue) -> str:
+    """Design badges of a result row: how the study was designed and what kind of result it
+    is, and a GRADE rating where a named assessor published one."""
+    shown = badges(design_badges(study, result))
+    rated = next((c for c in study.certainty if c.outcome == result.outcome), None)
+    if rated:
+        shown += f" GRADE: {grade_badge(rated)} ({text(rated.assessor)})"
+    return shown
 
 
 def analysis_text(effect: Effect) -> str:
@@ -455,6 +467,10 @@ def design(study: Study) -> str:
     return text(shown)
 
 
+def _when_suffix(months: Number | None, time_point: str | None) -> str:
+    return f", {when(months, time_point)}" if months is not None or time_point else ""
+
+
 def headline_text(item: Headline) -> str:
     """The main-result cell of a comparison table: what, which groups, when, the number, and
     badges saying what kind of result it is."""
@@ -465,7 +481,7 @@ def headline_text(item: Headline) -> str:
     head = outcome_name(outcome)
     if item.effect:
         effect = item.effect
-        detail = f"{comparison(study, effect)}, {when(effect.months, effect.time_point)}"
+        detail = comparison(study, effect) + _when_suffix(effect.months, effect.time_point)
         if effect.value is not None:
             number_part = f"{measure_label(effect).lower()} {estimate(effect)}"
         else:
@@ -475,7 +491,7 @@ def headline_text(item: Headline) -> str:
     else:
         value = item.value
         assert value is not None
-        detail = f"{arms(study, value.arms)}, {when(value.months, value.time_point)}"
+        detail = arms(study, value.arms) + _when_suffix(value.months, value.time_point)
         if value.numeric:
             number_part = f"{statistic_label(value).lower()} {group_value(value)}"
         else:
@@ -590,13 +606,16 @@ def axis_label(group: EffectGroup) -> str:
 
 
 def forest(group: EffectGroup, ident: str) -> str:
-    return forest_svg(
-        group,
-        ident,
-        axis_label(group),
-        log=group.measure in ratio_measures(),
-        null=float(annotated("measure", "x-null").get(group.measure or "", 0)),
-        favours=favours(group),
+    """The plot twice: wide, and stacked for phones (CSS shows one; the other is not rendered,
+    so assistive technology meets one plot)."""
+    options: dict[str, Any] = {
+        "log": group.measure in ratio_measures(),
+        "null": float(annotated("measure", "x-null").get(group.measure or "", 0)),
+        "favours": favours(group),
+    }
+    label = axis_label(group)
+    return forest_svg(group, ident, label, **options) + forest_svg_narrow(
+        group, f"{ident}-narrow", label, **options
     )
 
 
@@ -605,6 +624,27 @@ def interval(effect: Effect) -> str:
     if effect.ci is None:
         return "not reported"
     return text(interval_text(effect.ci[0], effect.ci[1], effect.ci_level))
+
+
+def search_front_matter(terms: Sequence[str], boost: int = 0) -> str:
+    """Front matter lines that help people's searches find a page: `tags` (which Material's
+    search weighs far above text, so a page ranks first for its own names and synonyms) and an
+    optional boost. JSON strings are valid YAML and cannot break the front matter."""
+    lines = ["tags:", *(f"  - {json.dumps(t, ensure_ascii=True)}" for t in terms)] if terms else []
+    if boost:
+        lines += ["search:", f"  boost: {boost}"]
+    return "\n".join(lines)
+
+
+def search_terms(value: str, vocabulary_name: str) -> list[str]:
+    """A vocabulary value's label and the words people use for it (schema `x-search-terms`)."""
+    extra = annotated(vocabulary_name, "x-search-terms").get(value, [])
+    return [labels(vocabulary_name)[value], *extra]
+
+
+def registry_search(condition: str) -> str:
+    """The condition's search term for ClinicalTrials.gov, encoded for a URL (from the schema)."""
+    return quote(str(annotated("condition", "x-registry-search")[condition]))
 
 
 def map_column(code: str, vocabulary_name: str) -> str:
@@ -623,6 +663,57 @@ def map_cell(cell: MapCell, prefix: str) -> str:
         head += f" · {cell.participants} participants"
     links = ", ".join(f"[{text(s.short_name)}]({prefix}{s.id}.md)" for s in cell.studies)
     return f"{head}<br>{links}"
+
+
+MAP_DESIGN_LABEL = {
+    "randomised": "Randomised trial",
+    "controlled": "Controlled, not randomised",
+    "uncontrolled": "No control group",
+    "registered": "Registered, no results yet",
+    "review": "Reviews only",
+}
+"""Legend of the evidence map's colours and shapes, strongest design first."""
+MAP_SIZES = (
+    (0, "0 or not reported"),
+    (1, "1-20"),
+    (21, "21-60"),
+    (61, "61-200"),
+    (201, "over 200"),
+)
+"""Bubble sizes: the smallest number of children for each size, and its legend."""
+
+
+def bubble_size(children: int) -> int:
+    """1-5: the size class of a bubble for this many children."""
+    return max(i for i, (least, _) in enumerate(MAP_SIZES, 1) if children >= least)
+
+
+def map_bubble(cell: MapCell) -> str:
+    """One cell of the picture map: a bubble (size: children; colour and shape: the strongest
+    design) and the counts in words; a gap is marked as one."""
+    if not cell.studies:
+        return '<span class="bubble bubble--gap"></span> <span class="map-gap">Gap</span>'
+    design = cell.design or "review"
+    size = bubble_size(cell.participants)
+    parts = []
+    if cell.primary:
+        n = len(cell.primary)
+        parts.append(f"{n} {'study' if n == 1 else 'studies'}")
+        children = cell.participants
+        if not children:
+            parts.append("children not reported")
+        else:
+            plural = "child" if children == 1 else "children"
+            parts.append(f"{'at least ' if cell.uncounted else ''}{children} {plural}")
+    if cell.reviews:
+        parts.append(f"{cell.reviews} {'review' if cell.reviews == 1 else 'reviews'}")
+    title = f"Strongest design: {MAP_DESIGN_LABEL[design]}"
+    return (
+        f'<span class="bubble bubble--{design} bubble--s{size}" role="img" '
+        f'aria-label="{title}" title="{title}"></span> <span class="bubble-text">'
+        + "<br>".join(f"<span>{part}</span>" for part in parts)
+        + "</span>"
+    )
 
 
 def vocabulary(name: str) -> list[str]:
@@ -668,6 +759,7 @@ def environment() -> jinja2.Environment:
         analysis=analysis_text,
         provenance=provenance,
         badges=badges,
+        result_badges=result_badges,
         cell_products=cell_products,
         citation=citation,
         host=host,
@@ -680,13 +772,20 @@ def environment() -> jinja2.Environment:
         forest=forest,
         interval=interval,
         map_column=map_column,
+        registry_search=registry_search,
+        search_terms=search_terms,
         map_cell=map_cell,
+        map_bubble=map_bubble,
         vocabulary=vocabulary,
     )
     env.globals.update(
         POOLED_KINDS=pooled_kinds(),
         CONCURRENT_ROLES=concurrent_controls(),
+        study_badges=study_badges,
+        search_front_matter=search_front_matter,
         HARM_KINDS=harm_kinds(),
+        MAP_DESIGN_LABEL=MAP_DESIGN_LABEL,
+        MAP_SIZES=MAP_SIZES,
         RESULTS_COLUMNS=export.RESULTS_COLUMNS,
         when=when,
         arms=arms,
@@ -739,6 +838,9 @@ def render_pages(site: Site) -> Pages:
     put("harms.md", "harms.md.j2")
     put("bibliography.md", "bibliography.md.j2")
     put("whats-new.md", "whats-new.md.j2")
+    put("open-trials.md", "open-trials.md.j2")
+    put("methods.md", "methods.md.j2")
+    put("not-covered.md", "not-covered.md.j2")
     put("downloads/index.md", "downloads.md.j2")
     pages.update(render_downloads(site))
     return pages

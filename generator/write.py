@@ -24,6 +24,9 @@ OWNED_FILES = (
     "whats-new.md",
     "feed.xml",
     "record-format.md",
+    "open-trials.md",
+    "methods.md",
+    "not-covered.md",
 )
 
 

@@ -121,8 +121,8 @@ def test_p_values_keep_their_digits_and_are_shown_one_way(printed: str, shown: s
 
 
 def test_dose_and_estimate() -> None:
-    assert dose(Dose(unit="TNC/kg", low=1e7, high=5e7)) == "1 × 10⁷–5 × 10⁷ TNC/kg"
-    assert dose(Dose(unit="cells/kg", value=2e7, minimum=True)) == "≥ 2 × 10⁷ cells/kg"
+    assert dose(Dose(unit="TNC/kg", low=1e7, high=5e7)) == "1 × 10⁷–5 × 10⁷ nucleated cells per kg"
+    assert dose(Dose(unit="cells/kg", value=2e7, minimum=True)) == "≥ 2 × 10⁷ cells per kg"
     effect = Effect(
         outcome="x",
         experimental=("a",),

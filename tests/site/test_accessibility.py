@@ -26,6 +26,11 @@ PAGES = {
     "study": "studies/passion-phase-1/",
     "evidence map": "evidence-map/",
     "outcome comparison": "outcomes/cerebral-palsy/gross-motor/",
+    "cell type": "cell-types/umbilical-cord-blood/",
+    "harms": "harms/",
+    "open trials": "open-trials/",
+    "methods": "methods/",
+    "not covered": "not-covered/",
 }
 VIEWS = {
     "desktop-light": (DESKTOP, False),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from playwright.sync_api import Browser, Locator, ViewportSize
 
-from tests.site.conftest import ARTIFACTS, DESKTOP, PHONE, SITE, Reader
+from tests.site.conftest import ARTIFACTS, DESKTOP, PHONE, SITE, Reader, open_tab
 
 pytestmark = pytest.mark.browser
 
@@ -57,10 +58,20 @@ def test_search_finds_a_study(desktop: Reader, query: str, study: str) -> None:
     assert desktop.console_errors == []
 
 
+def _studies_table(reader: Reader) -> Locator:
+    """The page's first table with an N column: the studies (the summary of findings and
+    reviews have none)."""
+    tables = reader.page.locator("article table")
+    for i in range(tables.count()):
+        names = [t.strip() for t in tables.nth(i).locator("thead th").all_inner_texts()]
+        if "N" in names:
+            return tables.nth(i)
+    raise AssertionError("no table with an N column")
+
+
 def _column(reader: Reader, index: int) -> list[str]:
-    """The cells of one column of the page's first table (the studies; reviews follow)."""
-    table = reader.page.locator("article table").first
-    cells = table.locator(f"tbody tr td:nth-child({index + 1})")
+    """The cells of one column of the studies table, without their phone labels."""
+    cells = _studies_table(reader).locator(f"tbody tr td:nth-child({index + 1})")
     return [text.strip() for text in cells.all_inner_texts()]
 
 
@@ -70,7 +81,7 @@ def _counts(cells: list[str]) -> list[int]:
 
 def test_clicking_a_header_sorts_the_comparison_table(desktop: Reader) -> None:
     desktop.open(CONDITION)
-    headers = desktop.page.locator("article table").first.locator("thead th")
+    headers = _studies_table(desktop).locator("thead th")
     names = [text.strip() for text in headers.all_inner_texts()]
     n, study = names.index("N"), names.index("Study")
     before = _counts(_column(desktop, n))
@@ -122,21 +133,24 @@ def _all_pages() -> list[str]:
     )
 
 
-def test_no_page_scrolls_sideways_on_a_phone(phone: Reader) -> None:
-    """At 390 px no page (every study page included) scrolls sideways; wide tables and plots
-    scroll inside their own box."""
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
+def test_no_page_scrolls_sideways(browser: Browser, base_url: str, viewport: ViewportSize) -> None:
+    """No page (every study page included) scrolls sideways on a phone or a desktop; on a
+    phone, comparison tables are cards, and what is still wide (the forest plot's data table)
+    scrolls inside its own box."""
     pages = _all_pages()
     assert STUDY in pages
     wide = []
-    for path in pages:
-        phone.open(path)
-        width = phone.page.evaluate(
-            "[document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]"
-        )
-        if width[0] > width[1]:
-            wide.append((path, width))
+    with open_tab(browser, base_url, viewport) as reader:
+        for path in pages:
+            reader.open(path)
+            width = reader.page.evaluate(
+                "[document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]"
+            )
+            if width[0] > width[1]:
+                wide.append((path, width))
+        assert reader.console_errors == []
     assert wide == []
-    assert phone.console_errors == []
 
 
 @pytest.mark.parametrize("path", [HOME, CONDITION, STUDY], ids=["home", "condition", "study"])
@@ -155,3 +169,160 @@ def test_screenshots(path: str, width: str, desktop: Reader, phone: Reader) -> N
     assert size[0] == expected
     assert shot.stat().st_size > 10_000
     assert reader.console_errors == []
+
+
+# --- search for people (issue 12) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "within"),
+    [
+        ("HIE", "conditions/hypoxic-ischaemic-encephalopathy/", 3),
+        ("side effects", "harms/", 3),
+        ("NCT03356821", STUDY, 10),
+        ("autism", "not-covered/", 3),
+        ("recruiting", "open-trials/", 3),
+    ],
+    ids=["abbreviation", "lay synonym", "registry id", "out of scope", "open trials"],
+)
+def test_search_answers_what_people_type(
+    desktop: Reader, query: str, expected: str, within: int
+) -> None:
+    found = search(desktop, query)
+    assert expected in found[:within], found[:10]
+    assert "record-format/" not in found
+    assert desktop.console_errors == []
+
+
+def test_search_for_cord_blood_puts_an_overview_first(desktop: Reader) -> None:
+    found = search(desktop, "cord blood")
+    assert found[0].startswith(("cell-types/umbilical-cord-blood/", "conditions/")), found[:5]
+    assert "record-format/" not in found
+
+
+def test_search_snippet_of_a_study_is_its_summary_not_boilerplate(desktop: Reader) -> None:
+    search(desktop, "NCT03356821")
+    text = desktop.page.locator(".md-search-result__item").first.inner_text()
+    assert "Not medical advice" not in text
+    assert "Not assessed" not in text
+
+
+# --- reading on a phone (issue 12) ---------------------------------------------------------
+
+IN_VIEW = """labels => {
+  const out = [];
+  for (const label of document.querySelectorAll('article td > .cell-label')) {
+    if (!labels.includes(label.textContent.trim())) continue;
+    const box = label.parentElement.getBoundingClientRect();
+    out.push([label.textContent.trim(), Math.round(box.left), Math.round(box.right),
+              label.parentElement.innerText.trim().slice(0, 40)]);
+  }
+  return [out, window.innerWidth];
+}"""
+
+
+def _card_pages() -> list[tuple[str, tuple[str, ...]]]:
+    """Pages with a studies (or harms) table, and the cell each row must show in view."""
+
+    def listing(folder: str) -> list[str]:  # pages with a table of studies (not empty ones)
+        pages = (SITE / folder).glob("*/index.html")
+        return sorted(p.parent.name for p in pages if "cell-label" in p.read_text())
+
+    conditions, cell_types = listing("conditions"), listing("cell-types")
+    return (
+        [(f"conditions/{c}/", ("Main result", "Status")) for c in conditions]
+        + [(f"cell-types/{c}/", ("Main result", "Status")) for c in cell_types]
+        + [("studies/", ("Main result", "Status"))]
+        + [("harms/", ("Serious adverse events", "Deaths"))]
+    )
+
+
+@pytest.mark.parametrize(("path", "cells"), _card_pages(), ids=lambda v: str(v))
+def test_each_studys_main_result_is_in_view_on_a_phone(
+    phone: Reader, path: str, cells: tuple[str, ...]
+) -> None:
+    phone.open(path)
+    found, width = phone.page.evaluate(IN_VIEW, list(cells))
+    assert found, f"{path}: no {cells} cells (labels renamed?)"
+    outside = [cell for cell in found if cell[1] < 0 or cell[2] > width]
+    assert outside == []
+
+
+def test_forest_plots_fit_a_phone_with_readable_text(phone: Reader) -> None:
+    pages = sorted(
+        p.parent.relative_to(SITE).as_posix() + "/"
+        for p in (SITE / "outcomes").glob("*/*/index.html")
+        if "forest--narrow" in p.read_text()
+    )
+    assert pages, "no page has a forest plot"
+    for path in pages:
+        phone.open(path)
+        plots = phone.page.evaluate(
+            """() => [...document.querySelectorAll('svg.forest')]
+              .filter(svg => svg.getBoundingClientRect().width > 0)
+              .map(svg => {
+                const box = svg.getBoundingClientRect();
+                const scale = box.width / svg.viewBox.baseVal.width;
+                const sizes = [...svg.querySelectorAll('text')].map(
+                  t => parseFloat(getComputedStyle(t).fontSize) * scale);
+                return [box.left, box.right, Math.min(...sizes), svg.classList.value];
+              })"""
+        )
+        assert plots, f"{path}: no forest plot shown at 390 px"
+        for left, right, smallest, classes in plots:
+            assert "forest--narrow" in classes, path
+            assert left >= 0, (path, left)
+            assert right <= PHONE["width"], (path, right)
+            assert smallest >= 12, (path, smallest)
+
+
+def test_the_groups_and_treatments_fit_the_column_on_a_desktop(desktop: Reader) -> None:
+    studies = sorted(p.parent.name for p in (SITE / "studies").glob("*/index.html"))
+    overflowing = []
+    for name in studies:
+        desktop.open(f"studies/{name}/")
+        over = desktop.page.evaluate(
+            """() => {
+              const h = document.getElementById('groups-and-treatments');
+              if (!h) return null;
+              const column = h.closest('article').getBoundingClientRect().right;
+              let worst = 0;
+              for (let el = h.nextElementSibling; el && el.tagName !== 'H2';
+                   el = el.nextElementSibling) {
+                worst = Math.max(worst, el.getBoundingClientRect().right - column,
+                                 el.scrollWidth - el.clientWidth);
+              }
+              return worst;
+            }"""
+        )
+        if over is None or over > 0:
+            overflowing.append((name, over))
+    assert overflowing == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots_of_the_main_pages(
+    browser: Browser, base_url: str, viewport: ViewportSize, scheme: str
+) -> None:
+    """Screenshots for review (test-artifacts/screens/); each page must show its heading."""
+    out = ARTIFACTS / "screens"
+    out.mkdir(parents=True, exist_ok=True)
+    pages = {
+        "home": HOME,
+        "condition": CONDITION,
+        "harms": "harms/",
+        "open-trials": "open-trials/",
+        "evidence-map": "evidence-map/",
+        "study": STUDY,
+    }
+    with open_tab(browser, base_url, viewport) as reader:
+        for name, path in pages.items():
+            reader.open(path)
+            if scheme == "dark" and name == "home":
+                reader.page.locator('label[title="Switch to dark mode"]').click()
+            assert reader.page.locator("article h1").is_visible()
+            reader.page.screenshot(
+                path=str(out / f"{name}-{viewport['width']}-{scheme}.png"), full_page=False
+            )
+        assert reader.console_errors == []

@@ -6,11 +6,23 @@
 // 12). Columns holding only numbers, "—" or "40 planned" are marked numeric once, up front.
 var NUMERIC_CELL = /^(—|-?\d+(\.\d+)?(\s+[a-z]+)?)$/;
 
+// A cell's value without the column label it carries for the phone layout (.cell-label);
+// tablesort sorts on data-sort when a cell has it.
+function cellText(cell) {
+  var label = cell.querySelector(".cell-label");
+  var text = cell.textContent;
+  if (label) {
+    text = text.replace(label.textContent, "");
+    cell.setAttribute("data-sort", text.trim());
+  }
+  return text.trim();
+}
+
 function markNumericColumns(table) {
   var rows = Array.prototype.slice.call(table.tBodies[0] ? table.tBodies[0].rows : []);
   Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header, column) {
     var cells = rows.map(function (row) {
-      return row.cells[column] ? row.cells[column].textContent.trim() : "";
+      return row.cells[column] ? cellText(row.cells[column]) : "";
     });
     var numbers = cells.filter(function (text) { return /^-?\d/.test(text); });
     if (numbers.length && cells.every(function (text) { return NUMERIC_CELL.test(text); })) {
