@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from generator.draft import emit, emit_item, scalar
+from generator.draft import emit, emit_item, plain, scalar
 from generator.errors import GeneratorError, Issue
 from generator.load import FieldPath, format_field, parse_text
 
@@ -50,6 +50,8 @@ class _Edit:
     depth: int = 0
     """Insertions at one place go deepest first: an item for a list closes the list before
     a key of the mapping that holds it."""
+    rank: int = 0
+    """Then keys added at one place go in their given order."""
 
 
 class Editor:
@@ -101,8 +103,11 @@ class Editor:
         present = _get(self.expected, parent)
         if key in present:
             raise EditRefused(f"{format_field((*parent, key))} is already there")
-        later = list(order)[list(order).index(key) + 1 :] if key in order else []
-        following = next((k for k in later if k in present), None)
+        order = list(order)
+        rank = order.index(key) if key in order else len(order)
+        # The next key in order that the text holds (keys added by other edits have no place
+        # yet; edits at one place are put in order by rank).
+        following = next((k for k in order[rank + 1 :] if (*parent, k) in self._keys), None)
         indent = self._child_column(parent, present)
         block = emit({key: value}, indent=indent)
         if following is not None:  # above the comment lines that lead into that key
@@ -114,8 +119,8 @@ class Editor:
                 at = above
         else:
             at = self._after(parent)
-        self._edits.append(_Edit(at, at, block, len(parent)))
-        _get(self.expected, parent)[key] = copy.deepcopy(value)
+        self._edits.append(_Edit(at, at, block, len(parent), rank))
+        _get(self.expected, parent)[key] = plain(copy.deepcopy(value))
 
     def append(self, where: FieldPath, value: Any) -> None:
         """Add an item at the end of a list (block or flow style)."""
@@ -134,12 +139,12 @@ class Editor:
                 raise EditRefused(f"{format_field(where)}: an empty block list")
             at = self._after(where)
             self._edits.append(_Edit(at, at, emit_item(value, indent=node.column), len(where)))
-        items.append(copy.deepcopy(value))
+        items.append(plain(copy.deepcopy(value)))
 
     def result(self) -> str:
         """The edited text, checked: it parses to exactly the data the edits describe."""
         out, last = [], 0
-        for edit in sorted(self._edits, key=lambda e: (e.start, e.end, -e.depth)):
+        for edit in sorted(self._edits, key=lambda e: (e.start, e.end, -e.depth, e.rank)):
             if edit.start < last:
                 raise EditRefused("two edits overlap")
             out += [self.text[last : edit.start], edit.text]
@@ -161,9 +166,9 @@ class Editor:
         return node
 
     def _child_column(self, parent: FieldPath, present: Mapping[str, Any]) -> int:
-        first = next(iter(present), None)
+        first = next((k for k in present if (*parent, k) in self._keys), None)
         if first is None:
-            raise EditRefused(f"{format_field(parent)}: an empty mapping")
+            raise EditRefused(f"{format_field(parent) or '(record)'}: an empty mapping")
         return self._keys[(*parent, first)].column
 
     def _line_start(self, index: int) -> int:
