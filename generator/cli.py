@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from generator import refresh
+from generator import diff, refresh
 from generator.errors import BuildError, GeneratorError, ImportFailed, Issue, ValidationFailed
 from generator.importers import ctgov, refs
 from generator.load import load_records
@@ -134,6 +134,14 @@ def _parser() -> argparse.ArgumentParser:
         "--list-ids", action="store_true", help="print the registered NCT ids, one a line"
     )
     refresh_cmd.set_defaults(command=_refresh)
+    diff_cmd = commands.add_parser(
+        "diff",
+        help="Markdown: what the records say differently between two git revisions (results, "
+        "status, enrolment, sources, key messages)",
+    )
+    diff_cmd.add_argument("base", help="git revision to compare from, e.g. main")
+    diff_cmd.add_argument("head", nargs="?", help="git revision (default: the working tree)")
+    diff_cmd.set_defaults(command=_diff)
     return parser
 
 
@@ -351,6 +359,13 @@ def _refresh(args: argparse.Namespace, paths: Paths) -> int:
         print("\n".join(refresh.lines(outcome.report, paths.root)))
     for path in outcome.written:
         print(f"wrote {os.path.relpath(path, paths.root)}", file=sys.stderr)
+    return 0
+
+
+def _diff(args: argparse.Namespace, paths: Paths) -> int:
+    base = diff.snapshot(paths.root, paths.studies, args.base)
+    head = diff.snapshot(paths.root, paths.studies, args.head)
+    sys.stdout.write(diff.meaning_diff(base, head))
     return 0
 
 

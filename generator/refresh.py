@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +30,7 @@ from typing import Any
 
 from generator.draft import Commented, clean, plain
 from generator.errors import GeneratorError, ImportFailed, Issue, ValidationFailed
+from generator.ghmarkdown import inert
 from generator.importers import ctgov
 from generator.load import FieldPath, RawRecord, format_field, load_records, parse_text
 from generator.schema import labels, load_schema
@@ -445,7 +445,7 @@ def markdown(report: Report, root: Path) -> str:
         if not any(c.findings for c in group):
             continue
         name = _get(record.data, "short_name")
-        out += [f"## {_md(name if isinstance(name, str) else record.path.stem)}", ""]
+        out += [f"## {inert(name if isinstance(name, str) else record.path.stem)}", ""]
         out.append(f"`{_relative(record.path, root)}`")
         out.append("")
         for checked in group:
@@ -465,22 +465,21 @@ def markdown(report: Report, root: Path) -> str:
                     pmid = finding.what.rsplit(" ", 1)[-1]
                     what = f"Report [PMID {pmid}]({PUBMED_URL.format(pmid)})"
                 else:
-                    what = _md(finding.what)
+                    what = inert(finding.what)
                 action = (
                     "updates it"
                     if finding.value is not None
-                    else f"by hand: {_md(finding.by_hand)}"
+                    else f"by hand: {inert(finding.by_hand)}"
                 )
-                out.append(
-                    f"| {what} | {_md(finding.recorded)} | {_md(registry)} | {line} | {action} |"
-                )
+                cells = [what, inert(finding.recorded), inert(registry), str(line), action]
+                out.append(f"| {' | '.join(cells)} |")
             out.append("")
     if report.elsewhere:
         out += ["## Not checked automatically", ""]
         names = labels("registry")
         out += [
-            f"- `{_relative(record.path, root)}`: {_md(names.get(registry, registry))} {_md(ident)}"
-            for record, _, registry, ident in report.elsewhere
+            f"- `{_relative(record.path, root)}`: {inert(names.get(name, name))} {inert(ident)}"
+            for record, _, name, ident in report.elsewhere
         ]
         out.append("")
     if report.missing:
@@ -492,16 +491,6 @@ def markdown(report: Report, root: Path) -> str:
         out += [f"- {e.nct} (`{_relative(e.source, root)}`)" for e in report.unmatched]
         out.append("")
     return "\n".join(out)
-
-
-_MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
-_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;", "#": "&#35;"})
-
-
-def _md(text: str) -> str:
-    """Text from records or the registry, inert in GitHub Markdown: no links, markup, HTML,
-    @mentions or #references."""
-    return _MARKDOWN.sub(r"\\\1", clean(text).translate(_ENTITIES))
 
 
 def _relative(path: Path, root: Path) -> str:

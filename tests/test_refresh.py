@@ -13,6 +13,7 @@ import pytest
 
 from generator import refresh
 from generator.errors import GeneratorError
+from generator.ghmarkdown import inert
 from generator.load import load_records
 from tests.conftest import DATA, run_generator
 
@@ -311,7 +312,7 @@ def test_wrong_types_inside_a_study_are_tolerated(sample_project: Path) -> None:
     (finding,) = [f for c in report_for(sample_project, unmapped).checked for f in c.findings]
     assert finding.value is None
     assert finding.registry == "WITHHELD <script> (no equivalent here)"
-    assert refresh._md(finding.registry) == "WITHHELD &lt;script&gt; (no equivalent here)"
+    assert inert(finding.registry) == "WITHHELD &lt;script&gt; (no equivalent here)"
 
 
 def test_write_refuses_when_the_records_would_fail_the_check(sample_project: Path) -> None:
