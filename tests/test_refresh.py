@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from yamllint import linter
+from yamllint.config import YamlLintConfig
 
 from generator import refresh
 from generator.errors import GeneratorError
 from generator.ghmarkdown import inert
 from generator.load import load_records
-from tests.conftest import DATA, run_generator
+from tests.conftest import DATA, ROOT, run_generator
 
 FIXTURES = DATA / "ctgov" / "refresh"
 MAHIDOL = "studies/mahidol-wharton-jelly-msc-hie.yaml"
@@ -104,6 +106,8 @@ def test_write_updates_mechanical_fields_in_place_and_check_passes(sample_projec
         '    accessed: "2026-12-03"',
     ]
     assert "  sources: [registry]" in new  # the new dates block cites the registry
+    config = YamlLintConfig(file=str(ROOT / ".yamllint"))
+    assert [str(p) for p in linter.run(new, config)] == []  # the pre-commit hook's linter
     assert run_generator("check", cwd=sample_project).returncode == 0
     # The finished ACCeNT-CP differs too, but its reports decide: reported, never written.
     assert before["accent-cp.yaml"] == after["accent-cp.yaml"]
