@@ -72,7 +72,10 @@ def snapshot(root: Path, studies: Path, revision: str | None) -> Snapshot:
         return Snapshot("working tree", records, _data(loaded))
     top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
     commit = _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
-    folder = PurePosixPath(studies.resolve().relative_to(top.resolve()).as_posix())
+    try:
+        folder = PurePosixPath(studies.resolve().relative_to(top.resolve()).as_posix())
+    except ValueError:
+        raise GeneratorError(f"{studies}: not inside the git repository {top}") from None
     listing = _git(root, "ls-tree", "-z", commit, "--", f"{folder}/", str(KEY_MESSAGES))
     blobs: dict[PurePosixPath, str] = {}
     for line in filter(None, listing.split("\0")):

@@ -14,8 +14,8 @@ dates only a registry can give (results posted), the date the status was read
 status change. Each value is changed in the record's text in place (`yamledit`), and
 nothing is written unless every record then passes the checks.
 
-The reading of input files is the one edge here (`read_studies`); comparing, reporting and
-editing are pure.
+The edges are `read_studies` (the registry's JSON) and `run` (loads the records, writes the
+changed ones); comparing, reporting and planning the edits are pure.
 """
 
 from __future__ import annotations
@@ -145,6 +145,8 @@ class Finding:
     by_hand: str = ""
     """Why a person must decide, when value is None."""
     estimated: bool = False
+    link: str | None = None
+    """Where readers of the Markdown report can look the registry's side up."""
 
 
 @dataclass(frozen=True)
@@ -358,6 +360,7 @@ def _reference_findings(record: RawRecord, entry: Entry, holders: list[RawRecord
             f"{kind.lower()}: {clean(citation)[:160]}",
             None,
             "a person reads the report and adds what it says",
+            link=PUBMED_URL.format(pmid),
         )
         for pmid, kind, citation in ctgov.result_references(entry.study)
         if pmid not in cited
@@ -461,11 +464,9 @@ def markdown(report: Report, root: Path) -> str:
             for finding in checked.findings:
                 line, _ = record.locate(finding.field)
                 registry = finding.registry
-                if finding.what.startswith("Report PMID"):
-                    pmid = finding.what.rsplit(" ", 1)[-1]
-                    what = f"Report [PMID {pmid}]({PUBMED_URL.format(pmid)})"
-                else:
-                    what = inert(finding.what)
+                what = inert(finding.what)
+                if finding.link is not None:
+                    what = f"[{what}]({finding.link})"
                 action = (
                     "updates it"
                     if finding.value is not None

@@ -207,7 +207,7 @@ def test_markdown_report_has_a_table_per_record_and_inert_registry_text(
     ) in body
     # Registry text cannot break the table, link, mention anyone or run HTML.
     assert (
-        "| Report [PMID 40000001](https://pubmed.ncbi.nlm.nih.gov/40000001/) | not cited | "
+        "| [Report PMID 40000001](https://pubmed.ncbi.nlm.nih.gov/40000001/) | not cited | "
         "derived: Test A, Test B. A made-up protocol paper \\| with a pipe &amp; an &#64;mention. "
         "J Test. 2026. |"
     ) in body
