@@ -88,13 +88,13 @@ def test_a_study_not_started_has_no_start_event() -> None:
 
 
 def rows(page: str) -> list[list[str]]:
-    """Cells of the first table on the page (the evidence events)."""
-    table = page.split("| --- |", 1)[1].split("\n\n", 1)[0]
-    return [
-        [cell.strip() for cell in line.strip("|").split(" | ")]
-        for line in table.splitlines()[1:]
-        if line.startswith("|")
-    ]
+    """Date, study, what happened and its sources, from the list of evidence events."""
+    listed = page.split("## Evidence events\n\n", 1)[1].split("\n\n", 1)[0]
+    found = []
+    for line in listed.splitlines():
+        date, study, what, source = line.removeprefix("- ").split(" · ")
+        found.append([date.strip("*"), study, what, source.removeprefix("Source: ")])
+    return found
 
 
 def test_whats_new_and_the_feed_list_the_same_events_newest_first() -> None:
