@@ -152,7 +152,7 @@ def meaning_diff(base: Snapshot, head: Snapshot) -> str:
     added = sorted(set(head.records) - set(base.records))
     removed = sorted(set(base.records) - set(head.records))
     changed: list[RecordDiff] = []
-    wording: list[str] = []
+    others: list[str] = []
     for name in sorted(set(base.records) & set(head.records)):
         old, new = base.records[name], head.records[name]
         if isinstance(old, RawRecord) and isinstance(new, RawRecord) and old.data == new.data:
@@ -161,19 +161,19 @@ def meaning_diff(base: Snapshot, head: Snapshot) -> str:
         if found.lines or found.warnings:
             changed.append(found)
         else:
-            wording.append(found.title)
+            others.append(found.title)
     messages = compare_key_messages(base.key_messages, head.key_messages)
     out = [f"## Changes in meaning: {_revision(base.name)} → {_revision(head.name)}", ""]
     if not (added or removed or changed or messages):
-        out += ["No record changes in meaning" + (" (wording only)." if wording else "."), ""]
+        out += ["No record changes in meaning" + (" (other fields only)." if others else "."), ""]
     counts = [
         f"{len(changed)} record(s) changed in meaning",
         f"{len(added)} added",
         f"{len(removed)} removed",
     ]
-    if wording:
-        counts.append(f"{len(wording)} changed in wording only")
-    if added or removed or changed or wording:
+    if others:
+        counts.append(f"{len(others)} changed in other fields only")
+    if added or removed or changed or others:
         out += ["; ".join(counts) + ".", ""]
     if added:
         out += ["### Added", ""] + [f"- {_summary(name, head.records[name])}" for name in added]
@@ -185,8 +185,9 @@ def meaning_diff(base: Snapshot, head: Snapshot) -> str:
         out += [f"### {record.title}", ""]
         out += [f"- ⚠️ {w}" for w in record.warnings] + [f"- {line}" for line in record.lines]
         out.append("")
-    if wording:
-        out += ["### Changed in wording only", "", "- " + ", ".join(wording), ""]
+    if others:
+        heading = "### Changed in other fields only (not results, status, enrolment or sources)"
+        out += [heading, "", "- " + ", ".join(others), ""]
     if messages:
         out += ["### Key messages", ""] + [f"- {line}" for line in messages] + [""]
     return "\n".join(out)

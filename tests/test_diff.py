@@ -121,15 +121,16 @@ def test_records_and_sources_added_or_removed_and_results_added(repo: Path) -> N
     assert "- Source added: `extra` A new preprint (Preprint)\n" in body
 
 
-def test_wording_only_changes_are_listed_apart(repo: Path) -> None:
+def test_records_changed_only_in_other_fields_are_listed_apart(repo: Path) -> None:
     edit(repo, "passion-phase-1.yaml", "summary: |\n", "summary: |\n  Reworded.\n")
     result = run_generator("diff", "main", cwd=repo)
-    assert "0 record(s) changed in meaning; 0 added; 0 removed; 1 changed in wording only." in (
-        result.stdout
+    assert (
+        "0 record(s) changed in meaning; 0 added; 0 removed; 1 changed in other fields only."
+        in (result.stdout)
     )
     assert (
-        "### Changed in wording only\n\n- PASSIoN phase 1 (2022) (`studies/passion-phase-1.yaml`)"
-        in result.stdout
+        "### Changed in other fields only (not results, status, enrolment or sources)\n\n"
+        "- PASSIoN phase 1 (2022) (`studies/passion-phase-1.yaml`)" in result.stdout
     )
     git(repo, "checkout", "-q", "--", ".")
     assert run_generator("diff", "main", cwd=repo).stdout.endswith(
