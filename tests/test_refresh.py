@@ -131,10 +131,13 @@ def test_a_finished_study_or_a_missing_reference_is_left_to_a_person(sample_proj
     status = found[("accent-cp", ("status",))]
     assert (status.recorded, status.registry, status.value) == ("Completed", "Recruiting", None)
     assert status.by_hand == "the record says the study finished: its reports decide"
-    # The record's 2021-02-17 says more precisely what the registry's 2021-03 would say? No:
-    # they disagree, and results_posted is a registry's own date, so it is written.
+    # The record's 2021-02-17 is not within the registry's 2021-03, and the date results were
+    # posted is the registry's own: it is written even for a finished study.
     posted = found[("accent-cp", ("dates", "results_posted"))]
     assert posted.value == "2021-03"
+    text = refresh.updated_texts(report)[sample_project / "studies" / "accent-cp.yaml"]
+    assert '  results_posted: "2021-03"\n' in text
+    assert "status: completed\n" in text  # the status stays as its reports say
     follow_up = found[("passion-2-year-follow-up", ("status",))]
     assert follow_up.by_hand == "the record has no reference entry for NCT03356821 to cite"
     assert refresh.updated_texts(report).keys() == {sample_project / "studies" / "accent-cp.yaml"}
