@@ -16,13 +16,15 @@ export NO_MKDOCS_2_WARNING := 1
 # Browsers are never downloaded: the browser tests drive Debian's Chromium (/usr/bin/chromium).
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: site test lint golden serve check generate report clean check-site browser-test bench
+.PHONY: site test lint golden serve check generate report clean check-site browser-test bench venv
 
 site: $(STAMP) $(if $(filter zensical,$(ENGINE)),$(ZENSICAL_STAMP)) ## check, generate, build site/ (strict); ENGINE=zensical for the successor engine
 	$(PY) -m generator build --engine $(ENGINE) --site-dir $(SITE_DIR)
 
 test: $(STAMP) lint ## lint, type-check and run the test suite
 	$(PY) -m pytest
+
+venv: $(STAMP) ## set up .venv with the pinned dependencies only
 
 lint: $(STAMP) ## ruff, mypy and yamllint
 	$(PY) -m ruff check generator sitecheck tests bench

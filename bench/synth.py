@@ -367,6 +367,14 @@ class _Maker:
             collaborators=[f"Synthetic Foundation {index % 20}"],
             countries=sorted(set(rng.sample(_COUNTRIES, 2))),
             dates={**dates, "sources": ["paper", "registry"]},
+            history=[
+                {
+                    "date": self.date(2021, 2023),
+                    "kind": self.deal("history_kind"),
+                    "note": self.words(4, 8),
+                    "source": "registry",
+                }
+            ],
             references=refs,
         )
         if index > 0 and self.chance(0.5):

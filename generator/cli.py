@@ -1,5 +1,5 @@
 """Command line: `python -m generator check | generate | build | serve | new | import-ctgov |
-import-ref | report`.
+import-ref | report | refresh | diff`.
 
 The only module that prints or decides exit codes. Exit 0: success; 1: invalid records or a
 failed site build; 2: wrong usage (argparse).
@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from generator import diff, refresh
 from generator.errors import BuildError, GeneratorError, ImportFailed, Issue, ValidationFailed
 from generator.importers import ctgov, refs
 from generator.load import load_records
@@ -111,6 +112,36 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_today(report)
     report.set_defaults(command=_report)
+    refresh_cmd = commands.add_parser(
+        "refresh",
+        help="compare records with their ClinicalTrials.gov entries (API v2 JSON); --write "
+        "updates status, dates and enrolment of running studies",
+    )
+    refresh_cmd.add_argument(
+        "inputs", nargs="*", metavar="FILE_OR_DIR", help="study JSON files, list pages, folders"
+    )
+    refresh_cmd.add_argument("--markdown", action="store_true", help="print a Markdown report")
+    refresh_cmd.add_argument(
+        "--write", action="store_true", help="update the mechanical fields in the records"
+    )
+    refresh_cmd.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="the date the registry was read, for status_checked (default: today)",
+    )
+    refresh_cmd.add_argument(
+        "--list-ids", action="store_true", help="print the registered NCT ids, one a line"
+    )
+    refresh_cmd.set_defaults(command=_refresh)
+    diff_cmd = commands.add_parser(
+        "diff",
+        help="Markdown: what the records say differently between two git revisions (results, "
+        "status, enrolment, sources, key messages)",
+    )
+    diff_cmd.add_argument("base", help="git revision to compare from, e.g. main")
+    diff_cmd.add_argument("head", nargs="?", help="git revision (default: the working tree)")
+    diff_cmd.set_defaults(command=_diff)
     return parser
 
 
@@ -311,6 +342,30 @@ def _report_changes(records: list[Any], study: Any, nct: str, paths: Paths) -> i
             f"{shown} already holds {nct}: {summary} in status, dates and enrolment; "
             "the record was not changed (edit it by hand, then update last_reviewed)"
         )
+    return 0
+
+
+def _refresh(args: argparse.Namespace, paths: Paths) -> int:
+    if args.list_ids:
+        print("\n".join(refresh.registered_ids(paths.studies)))
+        return 0
+    if not args.inputs:
+        raise GeneratorError("refresh: give study JSON files or folders (or --list-ids)")
+    today = args.today or date.today()
+    outcome = refresh.run(paths.studies, [Path(p) for p in args.inputs], today, write=args.write)
+    if args.markdown:
+        sys.stdout.write(refresh.markdown(outcome.report, paths.root))
+    else:
+        print("\n".join(refresh.lines(outcome.report, paths.root)))
+    for path in outcome.written:
+        print(f"wrote {os.path.relpath(path, paths.root)}", file=sys.stderr)
+    return 0
+
+
+def _diff(args: argparse.Namespace, paths: Paths) -> int:
+    base = diff.snapshot(paths.root, paths.studies, args.base)
+    head = diff.snapshot(paths.root, paths.studies, args.head)
+    sys.stdout.write(diff.meaning_diff(base, head))
     return 0
 
 

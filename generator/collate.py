@@ -25,7 +25,7 @@ from generator.model import (
     Reference,
     Study,
 )
-from generator.schema import annotated, having, labels
+from generator.schema import annotated, date_events, having, labels
 
 LATEST_COUNT = 5
 
@@ -269,6 +269,7 @@ class Site:
     """Registered trials with no results and no safety section: listed apart from the table."""
     bibliography: tuple[BibEntry, ...]
     news: tuple[NewsItem, ...]
+    events: tuple[EvidenceEvent, ...]
     map_cell_types: Grid
     map_routes: Grid
     map_kinds: Grid
@@ -373,6 +374,7 @@ def collate_site(
         harms_no_results=tuple(s for s in ordered if no_results_yet(s)),
         bibliography=collate_bibliography(ordered),
         news=collate_news(ordered),
+        events=collate_events(ordered),
         map_cell_types=collate_map(
             ordered,
             [
@@ -751,6 +753,64 @@ def collate_news(studies: Iterable[Study]) -> tuple[NewsItem, ...]:
             items.append(NewsItem(study.last_reviewed, "re-reviewed", study))
     by_name = sorted(items, key=lambda n: (n.study.short_name.casefold(), n.study.id, n.kind))
     return tuple(sorted(by_name, key=lambda n: n.date, reverse=True))  # stable: names stay A-Z
+
+
+@dataclass(frozen=True)
+class EvidenceEvent:
+    """Something that happened in the evidence: derived from a record's dates (registered,
+    started, results posted, published) or recorded in its history."""
+
+    date: str
+    kind: str
+    """The dates field (derived) or the history kind (recorded)."""
+    label: str
+    study: Study
+    sources: tuple[str, ...]
+    note: str | None = None
+
+
+def study_events(study: Study) -> list[EvidenceEvent]:
+    """A study's evidence events, oldest first: its dates that are events, then its history."""
+    derived = date_events()
+    events = []
+    for name, value in study.dates.entries:
+        if name not in derived:
+            continue
+        if name == "start" and study.status in having("status", "x-not-started"):
+            continue  # a planned start is not an event yet
+        label, reported_by = derived[name]
+        sources = _reported_by(study, value, reported_by)
+        events.append(EvidenceEvent(value, name, label, study, sources))
+    history = labels("history_kind")
+    events += [
+        EvidenceEvent(e.date, e.kind, history[e.kind], study, (e.source,), e.note)
+        for e in study.history
+    ]
+    return sorted(events, key=lambda e: e.date)  # stable: dates order, then history order
+
+
+def _reported_by(study: Study, when: str, wanted: str | None) -> tuple[str, ...]:
+    """The sources in a study's dates block that report one of its dates: for a registry's
+    date (first posted, results posted) the registry entries, for a publication date the
+    other sources of that year; all of them when none fits."""
+    sources = study.dates.sources
+    if wanted is None:
+        return sources
+    refs = [study.reference(s) for s in sources]
+    if wanted == "registry-entry":
+        chosen = [r for r in refs if r.type == "registry-entry"]
+    else:
+        others = [r for r in refs if r.type != "registry-entry"]
+        same_year = [r for r in others if (r.date or str(r.year or "")).startswith(when[:4])]
+        chosen = same_year or others
+    return tuple(r.id for r in chosen) or sources
+
+
+def collate_events(studies: Iterable[Study]) -> tuple[EvidenceEvent, ...]:
+    """Every study's evidence events, newest first (same date: by study name, then in the
+    study's own order)."""
+    items = [event for study in studies for event in study_events(study)]
+    return tuple(sorted(items, key=lambda e: e.date, reverse=True))
 
 
 # --- evidence map --------------------------------------------------------------------------

@@ -13,13 +13,14 @@ import io
 import json
 import re
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from generator.collate import NewsItem, Site, comparison_class, direction, is_pooled
+from generator.collate import EvidenceEvent, Site, comparison_class, direction, is_pooled
 from generator.model import Effect, GroupValue, Reference, Study
 from generator.schema import annotated, having, labels
 
@@ -518,34 +519,70 @@ def atom_id(site_url: str, path: str) -> str:
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"cell-therapy-evidence:{path}"))
 
 
-def atom_feed(site: Site, items: Sequence[NewsItem]) -> str:
-    """An Atom 1.0 feed (RFC 4287) of the newest additions and re-reviews. Links are relative
-    to the feed while the site's address is unset."""
+def source_name(ref: Reference) -> str:
+    """A short plain-text name of a source for lists of events: its kind and where it is,
+    e.g. "Registry entry, NCT02612155" or "Peer-reviewed article, Stroke 2025"."""
+    kind = labels("reference_type")[ref.type]
+    if ref.registry_id:
+        return f"{kind}, {ref.registry_id}"
+    where = " ".join(p for p in (ref.journal, str(ref.year) if ref.year else None) if p)
+    if where:
+        return f"{kind}, {where}"
+    title = " ".join(ref.title.split())
+    return f"{kind}, {title if len(title) <= 60 else title[:59].rstrip() + '…'}"
+
+
+def event_text(event: EvidenceEvent) -> str:
+    """What happened, in plain text: the event's label and, for a recorded event, its note."""
+    return f"{event.label}: {event.note}" if event.note else event.label
+
+
+def atom_date(value: str) -> str:
+    """A YYYY, YYYY-MM or YYYY-MM-DD date as an Atom timestamp (the first day it stands for)."""
+    padded = value + "-01-01"[: 10 - len(value)] if len(value) < 10 else value
+    return f"{padded}T00:00:00Z"
+
+
+def atom_feed(site: Site, events: Sequence[EvidenceEvent]) -> str:
+    """An Atom 1.0 feed (RFC 4287) of the newest evidence events, as on What's new. Links are
+    relative to the feed while the site's address is unset."""
     base = site.site_url
-    updated = f"{items[0].date}T00:00:00Z" if items else "1970-01-01T00:00:00Z"
+    # The feed changes when an event is added or a record is reviewed, whichever is later.
+    stamps = [atom_date(e.date) for e in events[:1]] + [
+        atom_date(s.last_reviewed) for s in site.studies
+    ]
+    newest = max(stamps, default="1970-01-01T00:00:00Z")
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
         f"  <id>{xml_escape(atom_id(base, 'feed.xml'))}</id>",
         "  <title>Cell therapy evidence: what's new</title>",
-        "  <subtitle>Study records added to or re-reviewed on this site.</subtitle>",
-        f"  <updated>{updated}</updated>",
+        "  <subtitle>What happened in the evidence: trials registered, started, posting "
+        "results or changing status, and reports published.</subtitle>",
+        f"  <updated>{newest}</updated>",
         f'  <link rel="self" type="application/atom+xml" href={quoteattr(base + "feed.xml")}/>',
         f'  <link rel="alternate" type="text/html" href={quoteattr(base + "whats-new/")}/>',
         f"  <rights>{xml_escape(DATA_LICENCE)}</rights>",
         "  <author><name>Cell therapy evidence editors</name></author>",
     ]
-    for item in items[:FEED_ENTRIES]:
-        page = f"{base}studies/{item.study.id}/"
-        title = f"{NEWS_KIND_LABEL[item.kind]}: {_flat(item.study.short_name)}"
-        entry_id = atom_id(base, f"studies/{item.study.id}/#{item.kind}-{item.date}")
+    seen: Counter[str] = Counter()
+    for event in events[:FEED_ENTRIES]:
+        study = event.study
+        page = f"{base}studies/{study.id}/"
+        key = f"{study.id}#{event.kind}-{event.date}"
+        seen[key] += 1
+        suffix = f"-{seen[key]}" if seen[key] > 1 else ""
+        sources = "; ".join(source_name(study.reference(ref)) for ref in event.sources)
+        summary = f"{_flat(event_text(event))} ({event.date}). Source: {_flat(sources)}."
+        title = f"{event.label}: {_flat(study.short_name)}"
+        entry_id = atom_id(base, f"studies/{study.id}/#{event.kind}-{event.date}{suffix}")
         out += [
             "  <entry>",
             f"    <id>{xml_escape(entry_id)}</id>",
             f"    <title>{xml_escape(title)}</title>",
-            f"    <updated>{item.date}T00:00:00Z</updated>",
+            f"    <updated>{atom_date(event.date)}</updated>",
             f'    <link rel="alternate" type="text/html" href={quoteattr(page)}/>',
-            f"    <summary>{xml_escape(_flat(item.study.title))}</summary>",
+            f"    <summary>{xml_escape(summary)}</summary>",
             "  </entry>",
         ]
     out.append("</feed>")

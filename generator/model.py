@@ -308,6 +308,16 @@ class Dates:
 
 
 @dataclass(frozen=True)
+class HistoryEvent:
+    """A dated evidence event the dates cannot say (a status change, a correction, ...)."""
+
+    date: str
+    kind: str
+    note: str
+    source: str
+
+
+@dataclass(frozen=True)
 class SourceNotes:
     sources: tuple[str, ...] = ()
     conflicts_of_interest: str | None = None
@@ -368,6 +378,7 @@ class Study:
     collaborators: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     dates: Dates = field(default_factory=Dates)
+    history: tuple[HistoryEvent, ...] = ()
     related: tuple[Relation, ...] = ()
     source_notes: SourceNotes = field(default_factory=SourceNotes)
     certainty: tuple[Certainty, ...] = ()
@@ -504,6 +515,7 @@ def build_study(data: dict[str, Any], printed: Mapping[FieldPath, str] | None = 
             tuple((k, v) for k, v in dates.items() if k != "sources"),
             tuple(dates.get("sources", ())),
         ),
+        history=tuple(HistoryEvent(**e) for e in data.get("history", ())),
         related=tuple(Relation(**r) for r in data.get("related", ())),
         source_notes=SourceNotes(
             **{

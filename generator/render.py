@@ -26,6 +26,7 @@ from generator.collate import (
     NO_CELL_TYPE,
     WARNING_BADGES,
     EffectGroup,
+    EvidenceEvent,
     Headline,
     MapCell,
     Site,
@@ -723,6 +724,21 @@ def vocabulary(name: str) -> list[str]:
 NEWS_PAGE_ITEMS = 200
 
 
+def event_sources(event: EvidenceEvent, prefix: str) -> str:
+    """An event's sources, each named by kind and place and linked to the study's list of
+    references."""
+    study = event.study
+    return "; ".join(
+        f"[{text(export.source_name(study.reference(ref)))}]({prefix}{study.id}.md#references)"
+        for ref in event.sources
+    )
+
+
+def event_text(event: EvidenceEvent) -> str:
+    """What happened, escaped for a table cell."""
+    return text(export.event_text(event))
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The one Jinja environment: package templates, strict undefined, filters registered here."""
@@ -777,6 +793,8 @@ def environment() -> jinja2.Environment:
         map_cell=map_cell,
         map_bubble=map_bubble,
         vocabulary=vocabulary,
+        event_sources=event_sources,
+        event_text=event_text,
     )
     env.globals.update(
         POOLED_KINDS=pooled_kinds(),
@@ -853,7 +871,7 @@ def render_downloads(site: Site) -> Pages:
         PurePosixPath("downloads/studies.csv"): export.dataset_csv(site),
         PurePosixPath("downloads/results.csv"): export.results_csv(site),
         PurePosixPath("downloads/study.schema.json"): export.schema_json(load_schema()),
-        PurePosixPath("feed.xml"): export.atom_feed(site, site.news),
+        PurePosixPath("feed.xml"): export.atom_feed(site, site.events),
     }
     for study in site.studies:
         base = f"downloads/cite/{study.id}"

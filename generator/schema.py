@@ -52,6 +52,7 @@ VOCABULARIES: dict[str, str] = {
     "registry": "/properties/registrations/items/properties/registry",
     "relation": "/properties/related/items/properties/relation",
     "grade": "/properties/certainty/items/properties/rating",
+    "history_kind": "/properties/history/items/properties/kind",
 }
 """Vocabulary name -> JSON pointer of its `oneOf` list of `const`/`title` entries."""
 
@@ -119,6 +120,14 @@ def ecma_pattern(pattern: str) -> str:
             continue
         out.append(char)
     return "".join(out)
+
+
+@cache
+def date_events() -> dict[str, tuple[str, str | None]]:
+    """Date field -> (event label, kind of source that reports it) for the dates that are
+    evidence events (`x-event`); the kind is "registry-entry", "publication" or None (any)."""
+    fields = _node("/properties/dates/properties")
+    return {k: (v["x-event"], v.get("x-event-from")) for k, v in fields.items() if "x-event" in v}
 
 
 @cache

@@ -555,6 +555,33 @@ def check_added_before_review(record: RawRecord) -> Iterator[Issue]:
         yield _issue(record, ("added",), f"added {added} is after last_reviewed {reviewed}")
 
 
+def check_history(record: RawRecord) -> Iterator[Issue]:
+    """History events are listed oldest first, and an event the dates already say is not
+    repeated (results posted on the date in dates.results_posted)."""
+    events = _dicts(_get(record.data, "history"))
+    posted = _get(_get(record.data, "dates"), "results_posted")
+    previous: str | None = None
+    for i, event in events:
+        when = event.get("date")
+        if not isinstance(when, str):
+            continue
+        # YYYY, YYYY-MM and YYYY-MM-DD texts sort as dates ("2020" before "2020-05").
+        if previous is not None and when < previous:
+            yield _issue(
+                record,
+                ("history", i, "date"),
+                f"{when} is before the event above it ({previous}): list history oldest first",
+            )
+        previous = when
+        if event.get("kind") == "results-posted" and when == posted:
+            yield _issue(
+                record,
+                ("history", i, "kind"),
+                "dates.results_posted already says results were posted on this date; "
+                "record a results-posted event only for another registry",
+            )
+
+
 def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -576,6 +603,7 @@ RECORD_RULES: tuple[RecordRule, ...] = (
     check_pooled_only_fields,
     check_dose_values,
     check_added_before_review,
+    check_history,
 )
 
 

@@ -20,7 +20,7 @@ from bibtexparser.middlewares import LatexDecodingMiddleware
 from generator import export
 from generator.collate import NO_CELL_TYPE, Site, collate_site, is_pooled
 from generator.load import load_records
-from generator.model import Study, build_study
+from generator.model import HistoryEvent, Study, build_study
 from generator.pipeline import Paths, collate
 from generator.render import number, render_pages, text
 from generator.schema import annotated, labels, load_schema
@@ -200,7 +200,9 @@ def test_feed_is_atom_with_the_required_elements_newest_first() -> None:
     assert len(set(ids)) == len(ids)
     dates = [e.findtext(f"{ATOM}updated") or "" for e in entries]
     assert dates == sorted(dates, reverse=True)
-    assert root.findtext(f"{ATOM}updated") == dates[0]
+    # The feed changes with its newest event or the newest review, whichever is later.
+    newest_review = max(s.last_reviewed for s in real_site().studies)
+    assert root.findtext(f"{ATOM}updated") == max(dates[0], f"{newest_review}T00:00:00Z")
     for entry in entries:
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00Z", entry.findtext(f"{ATOM}updated") or "")
         link = entry.find(f"{ATOM}link")
@@ -210,9 +212,15 @@ def test_feed_is_atom_with_the_required_elements_newest_first() -> None:
 
 
 def test_feed_escapes_record_text() -> None:
-    site = collate_site([nasty_study()], site_url=SITE_URL)
-    root = ET.fromstring(export.atom_feed(site, site.news))
-    assert root.find(f"{ATOM}entry/{ATOM}summary").text == " ".join(NASTY.split())  # type: ignore[union-attr]
+    event = {"date": "2022", "kind": "corrected", "note": NASTY, "source": "paper"}
+    study = replace(nasty_study(), history=(HistoryEvent(**event),))
+    site = collate_site([study], site_url=SITE_URL)
+    root = ET.fromstring(export.atom_feed(site, site.events))
+    flat = " ".join(NASTY.split())
+    assert root.findtext(f"{ATOM}entry/{ATOM}title") == "Corrected: =HYPERLINK(1)"
+    assert root.findtext(f"{ATOM}entry/{ATOM}summary") == (
+        f"Corrected: {flat} (2022). Source: Peer-reviewed article, {flat} 2021."
+    )
 
 
 def test_json_ld_cannot_close_its_script_element() -> None:
@@ -340,9 +348,11 @@ def test_bibliography_lists_each_reference_once_with_its_citing_studies() -> Non
 def test_without_a_site_address_exports_use_no_placeholder_host() -> None:
     """While mkdocs.yml has no site_url, nothing points at a made-up host: the feed's ids are
     URNs and its links relative, the CSV's page column is relative, JSON-LD has no url."""
-    site = collate_site([build_study(minimal_record("one"))], site_url="")
-    feed = ET.fromstring(export.atom_feed(site, site.news))
+    record = minimal_record("one", dates={"published": "2020-05-01", "sources": ["paper"]})
+    site = collate_site([build_study(record)], site_url="")
+    feed = ET.fromstring(export.atom_feed(site, site.events))
     assert (feed.findtext(f"{ATOM}id") or "").startswith("urn:uuid:")
+    assert len(feed.findall(f"{ATOM}entry")) == 1
     for entry in feed.iter(f"{ATOM}entry"):
         assert (entry.findtext(f"{ATOM}id") or "").startswith("urn:uuid:")
         assert entry.find(f"{ATOM}link").get("href") == "studies/one/"  # type: ignore[union-attr]

@@ -81,6 +81,10 @@ def test_every_field_is_valid_builds_and_renders() -> None:
     assert "RoB 2 (2019)" in page
     assert "1.50 points (95% CI 0.5 to 2.5); p = 0.028" in page
     assert (
+        "- **Corrected:** 2018-02-01: A correction to the main report's Table 2 "
+        "[&#91;1&#93;](#references)\n" in page
+    )
+    assert (
         '| Gross motor function | <span class="badge badge--grade badge--low">Low</span> | '
         "review authors (2020) [&#91;1&#93;](#references) |" in page
     )

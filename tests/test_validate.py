@@ -513,6 +513,59 @@ def test_added_is_not_after_last_review(tmp_path: Path, check: Callable[..., lis
     assert check(minimal_record(added="2026-11-22", last_reviewed="2026-11-22")) == []
 
 
+def test_history_is_oldest_first_and_does_not_repeat_the_dates(
+    tmp_path: Path, check: Callable[..., list[str]]
+) -> None:
+    registry = {"id": "registry", "type": "registry-entry", "title": "Entry"}
+    record = minimal_record(
+        references=[REF, registry],
+        dates={"results_posted": "2021-03-01", "sources": ["registry"]},
+        history=[
+            {
+                "date": "2022-05",
+                "kind": "status-changed",
+                "note": "Now completed",
+                "source": "registry",
+            },
+            {
+                "date": "2021-03-01",
+                "kind": "results-posted",
+                "note": "Posted",
+                "source": "registry",
+            },
+            {"date": "2021-03-01", "kind": "corrected", "note": "Erratum", "source": "nowhere"},
+        ],
+    )
+    found = check(record)
+    second = pos(tmp_path, "example-study", "date: '2021-03-01'", "'2021", nth=1)
+    kind = pos(tmp_path, "example-study", "kind: results-posted", "results-posted")
+    source = pos(tmp_path, "example-study", "source: nowhere", "nowhere")
+    assert found == [
+        f"studies/example-study.yaml:{second}: history[1].date: 2021-03-01 is before the event "
+        "above it (2022-05): list history oldest first",
+        f"studies/example-study.yaml:{kind}: history[1].kind: dates.results_posted already says "
+        "results were posted on this date; record a results-posted event only for another "
+        "registry",
+        f"studies/example-study.yaml:{source}: history[2].source: no reference with id "
+        "'nowhere' in this record (have: paper, registry)",
+    ]
+    # Oldest first, a second registry's results on another date, a year before its months.
+    record["history"] = [
+        {"date": "2021", "kind": "follow-up-published", "note": "Follow-up", "source": "paper"},
+        {"date": "2021-02", "kind": "results-posted", "note": "On ANZCTR", "source": "registry"},
+        {"date": "2021-02", "kind": "corrected", "note": "Erratum", "source": "paper"},
+    ]
+    assert check(record) == []
+    record["history"][0]["kind"] = "registered"  # derived from dates.first_posted: not a kind
+    found = check(record)
+    where = pos(tmp_path, "example-study", "kind: registered", "registered")
+    assert found == [
+        f"studies/example-study.yaml:{where}: history[0].kind: 'registered' is not allowed; use "
+        "one of: status-changed, withdrawn, results-posted, follow-up-published, corrected, "
+        "retracted"
+    ]
+
+
 # --- rules across records -----------------------------------------------------------------
 
 

@@ -182,6 +182,9 @@ def records_using_every_value() -> list[dict[str, Any]]:
                 {"id": "paper", "type": "article", "title": "A paper", "year": 2020},
                 {"id": "second", "type": second_type, "title": "Another source"},
             ],
+            "history": [
+                {"date": "2021", "kind": next(pick["history_kind"]), "note": "n", "source": "paper"}
+            ],
             "last_reviewed": "2026-01-01",
         }
         if i < len(REGISTRY_EXAMPLES):  # each example id once: a shared one is a duplicate
@@ -205,7 +208,8 @@ def test_records_using_every_vocabulary_value_are_valid_and_render() -> None:
         assert used[name] >= set(labels(name)), f"records miss values of {name}"
     pages = render_pages(collate_site([build_study(r) for r in records], site_url=SITE_URL))
     text = "\n".join(pages.values())
-    for name in ("condition", "cell_type", "route", "arm_role", "measure", "instrument", "status"):
+    names = ("condition", "cell_type", "route", "arm_role", "measure", "instrument", "status")
+    for name in (*names, "history_kind"):
         for label in labels(name).values():
             assert label.replace("&", "&amp;") in text or label in text, (name, label)
 

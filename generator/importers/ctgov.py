@@ -292,7 +292,7 @@ def _enrolment(protocol: dict[str, Any]) -> tuple[int | None, str | None]:
 
 
 @cache
-def _statuses_to_check() -> frozenset[str]:
+def statuses_to_check() -> frozenset[str]:
     """Statuses for which the schema requires status_checked (a study not yet finished)."""
     for rule in _items(load_schema().get("allOf")):
         if "status_checked" in _obj(rule, "then").get("required", ()):
@@ -339,7 +339,7 @@ def draft_record(study: Any, record_id: str) -> dict[str, Any]:
         ),
         f"Why stopped, as the registry says: {why_stopped}" if why_stopped else "",
     )
-    if ours is None or ours in _statuses_to_check():
+    if ours is None or ours in statuses_to_check():
         record["status_checked"] = _status_checked(study, finished_possible=ours is None)
     phase = _phase(protocol)
     if phase is not None:
@@ -1490,6 +1490,17 @@ class Change:
 
     field: tuple[str, ...]
     message: str
+    value: Any = None
+    """The registry's value in the record's terms (status code, date text, count); None when
+    it has no equivalent."""
+    estimated: bool = False
+    """For a date or an enrolment: the registry gives it as estimated or anticipated."""
+
+
+def same_date(registry: str, record: Any) -> bool:
+    """The record's date says the same as the registry's, or more precisely (a paper's
+    2018-12-03 for the registry's 2018-12)."""
+    return isinstance(record, str) and (record == registry or record.startswith(registry + "-"))
 
 
 def registry_changes(record: Any, study: Any) -> list[Change]:
@@ -1502,19 +1513,27 @@ def registry_changes(record: Any, study: Any) -> list[Change]:
         changes.append(
             Change(
                 ("status",),
-                f"registry status is {raw}, which has no equivalent; record: {current!r}",
+                f"registry status is {clean(raw)[:40]}, which has no equivalent; "
+                f"record: {current!r}",
             )
         )
     elif ours is not None and ours != current:
-        changes.append(Change(("status",), f"registry now says {ours!r} (record: {current!r})"))
+        changes.append(
+            Change(("status",), f"registry now says {ours!r} (record: {current!r})", ours)
+        )
     recorded = _obj(record, "dates")
     for name, (value, estimated) in dates(study).items():
-        if recorded.get(name) != value:
+        if not same_date(value, recorded.get(name)):
             was = recorded.get(name)
             shown = "none" if was is None else repr(was)
             note = " (estimated)" if estimated else ""
             changes.append(
-                Change(("dates", name), f"registry now gives {value!r}{note} (record: {shown})")
+                Change(
+                    ("dates", name),
+                    f"registry now gives {value!r}{note} (record: {shown})",
+                    value,
+                    estimated,
+                )
             )
     count, kind = enrolment(study)
     population = _obj(record, "population")
@@ -1528,6 +1547,26 @@ def registry_changes(record: Any, study: Any) -> list[Change]:
                     ("population", name),
                     f"registry now gives {count} ({(kind or 'type not given').lower()}) "
                     f"(record: {shown})",
+                    count,
+                    kind != "ACTUAL",
                 )
             )
     return changes
+
+
+def result_references(study: Any) -> list[tuple[str, str, str]]:
+    """(PMID, type, citation) of the registry's references that report the study (RESULT,
+    or DERIVED: linked by PubMed from the registry number); background references are not."""
+    found = []
+    for item in _items(_obj(study, "protocolSection", "referencesModule").get("references")):
+        pmid, kind = item.get("pmid"), item.get("type")
+        if not (isinstance(pmid, str) and isinstance(kind, str)):
+            continue
+        if re.fullmatch(r"[1-9][0-9]{0,8}", pmid) and kind in ("RESULT", "DERIVED"):
+            found.append((pmid, kind, _text(item.get("citation")) or "(no citation)"))
+    return found
+
+
+def last_update(study: Any) -> str | None:
+    """When the registry last posted a change to the entry (YYYY-MM-DD or shorter)."""
+    return dates(study).get("last_update", (None, False))[0]
