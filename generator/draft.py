@@ -29,6 +29,11 @@ SCHEMA_LINE = "yaml-language-server: $schema=../generator/schema/study.schema.js
 fields. Written by `new` and by the importers."""
 
 
+MAIN_REFERENCE = "paper"
+"""Id of a record's first reference, the study's own report: the skeleton's `sources` name it,
+and `import-ref` gives it to the first entry it prints, so the two agree without editing."""
+
+
 def todo(hint: str) -> str:
     """A placeholder value carrying a hint for the person who fills it in."""
     return f"{PLACEHOLDER} {clean(hint)}"

@@ -23,7 +23,15 @@ __all__ = ["SCHEMA_LINE", "choices", "guide", "results_example", "skeleton", "va
 
 def valid_record_id(text: str) -> bool:
     """True when the text is allowed as a record id (the schema's own rule)."""
-    rule = load_schema()["properties"]["id"]
+    return _valid(load_schema()["properties"]["id"], text)
+
+
+def valid_key(text: str) -> bool:
+    """True when the text is allowed as an id within a record, e.g. a reference's."""
+    return _valid(load_schema()["$defs"]["key"], text)
+
+
+def _valid(rule: dict[str, Any], text: str) -> bool:
     validator = jsonschema.validators.validator_for(load_schema())(rule)
     return bool(validator.is_valid(text))
 
