@@ -453,8 +453,8 @@ def _medline_date(text: str | None) -> tuple[int | None, str | None]:
         return None, None
     whole = _DP.fullmatch(text)
     if whole is None:
-        year = re.match(r"([0-9]{4})", text)
-        return (int(year.group(1)), None) if year else (None, None)
+        start = re.match(r"([0-9]{4})", text)
+        return (int(start.group(1)), None) if start else (None, None)
     year = int(whole.group(1))
     month = MONTHS.get((whole.group(2) or "").lower())
     day = int(whole.group(3)) if whole.group(3) else None
