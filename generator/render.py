@@ -47,9 +47,11 @@ from generator.model import (
     Effect,
     GroupValue,
     Outcome,
+    Period,
     Reference,
     RiskOfBias,
     Study,
+    Subgroup,
 )
 from generator.numbers import Number, number
 from generator.schema import (
@@ -264,10 +266,7 @@ def analysis_text(effect: Effect) -> str:
         else "Not reported whether prespecified"
     ]
     if effect.subgroup:
-        sub = f"subgroup: {effect.subgroup.label}"
-        if effect.subgroup.definition:
-            sub += f" ({effect.subgroup.definition})"
-        parts.append(sub + ("" if effect.subgroup.prespecified else ", not stated as prespecified"))
+        parts.append(_subgroup(effect.subgroup))
     if effect.analysis.population:
         parts.append(labels("analysis_population")[effect.analysis.population].lower())
     if effect.analysis.adjusted is not None:
@@ -288,6 +287,28 @@ def analysis_text(effect: Effect) -> str:
     elif effect.i2 is not None:
         parts.append(f"I² {number(effect.i2)}%")
     return text("; ".join(parts))
+
+
+def _subgroup(sub: Subgroup) -> str:
+    shown = f"subgroup: {sub.label}"
+    if sub.definition:
+        shown += f" ({sub.definition})"
+    return shown + ("" if sub.prespecified else ", not stated as prespecified")
+
+
+def subgroup(sub: Subgroup) -> str:
+    """'subgroup: GMFCS I-II (who is in it), not stated as prespecified', escaped."""
+    return text(_subgroup(sub))
+
+
+def periods(items: Sequence[Period]) -> str:
+    """A crossover's periods in order: 'Year 1 (12 months), then Year 2', escaped."""
+    return text(
+        ", then ".join(
+            p.label + (f" ({number(p.months)} months)" if p.months is not None else "")
+            for p in items
+        )
+    )
 
 
 def provenance(study: Study, result: Effect | GroupValue) -> str:
@@ -667,6 +688,8 @@ def environment() -> jinja2.Environment:
         outcome_facts=outcome_facts,
         analysis=analysis_text,
         provenance=provenance,
+        subgroup=subgroup,
+        periods=periods,
         badges=badges,
         cell_products=cell_products,
         citation=citation,
