@@ -236,6 +236,8 @@ class Site:
     included_in: dict[str, tuple[Study, ...]]
     participants: int
     glossary: tuple[GlossaryTerm, ...] = field(default=())
+    repository: str | None = None
+    """The repository's https address, for the report and edit links (None: left out)."""
 
     def headline(self, study: Study, cell_type: str | None = None) -> Headline:
         return self.headlines[(study.id, cell_type)]
@@ -261,7 +263,11 @@ class Site:
 
 
 def collate_site(
-    studies: list[Study], glossary: tuple[GlossaryTerm, ...] = (), *, site_url: str
+    studies: list[Study],
+    glossary: tuple[GlossaryTerm, ...] = (),
+    *,
+    site_url: str,
+    repository: str | None = None,
 ) -> Site:
     """Group and cross-link the studies; order everything deterministically.
 
@@ -311,6 +317,7 @@ def collate_site(
         kind_counts={k: counts[k] for k in labels("evidence_kind") if counts[k]},
         latest=tuple(latest),
         site_url=site_url,
+        repository=repository,
         outcomes=collate_outcomes(ordered),
         harms=harms,
         harms_in_words=tuple(s for s in ordered if s.safety and s.id not in counted),

@@ -16,7 +16,7 @@ from pathlib import Path
 from generator.cache import STATE_FILE, State, input_digest, output_stats, read_state, save_state
 from generator.collate import Site, collate_site
 from generator.errors import Issue, ValidationFailed
-from generator.load import load_file, load_records, load_site_url
+from generator.load import load_file, load_records, load_repository, load_site_url
 from generator.model import GlossaryTerm, Study, build_study
 from generator.report import curation_warnings
 from generator.write import write_if_changed, write_pages
@@ -137,10 +137,14 @@ def _collate(paths: Paths) -> Site:
     site_url = load_site_url(paths.config)
     if isinstance(site_url, Issue):
         problems.append(site_url)
+    repository = load_repository(paths.config)
+    if isinstance(repository, Issue):
+        problems.append(repository)
     if problems:
         raise ValidationFailed(problems)
     assert isinstance(site_url, str)
-    return collate_site(studies, glossary, site_url=site_url)
+    assert not isinstance(repository, Issue)
+    return collate_site(studies, glossary, site_url=site_url, repository=repository)
 
 
 def generate_site(paths: Paths) -> GenerateReport:

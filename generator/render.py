@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import jinja2
 
@@ -431,6 +431,30 @@ def _ama_locator(ref: Reference) -> list[str]:
     return [locator + "."]
 
 
+ISSUE_FORM = "report-error.yml"
+"""The issue form (.github/ISSUE_TEMPLATE/) the study pages link to; its `record` field is
+filled in from the link."""
+EDIT_BRANCH = "main"
+"""The branch the site is published from (.github/workflows/pages.yml)."""
+_RECORD_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def record_addresses(repository: str, record_id: str) -> tuple[str, str]:
+    """The issue form with the record's id filled in, and the record's file to edit.
+
+    Built only from the configured https address (checked by load_repository) and a
+    validated record id; nothing else from a record goes into either address."""
+    if not _RECORD_ID.fullmatch(record_id) or not repository.startswith("https://"):
+        raise ValueError(f"refusing to link record {record_id!r} on {repository!r}")
+    query = urlencode(
+        {"template": ISSUE_FORM, "record": record_id, "title": f"Error in {record_id}"}
+    )
+    return (
+        f"{repository}/issues/new?{query}",
+        f"{repository}/edit/{EDIT_BRANCH}/studies/{record_id}.yaml",
+    )
+
+
 def host(url: str) -> str:
     """The host name of an http(s) address, used as a short link label."""
     return url.split("/")[2]
@@ -720,6 +744,7 @@ def environment() -> jinja2.Environment:
         NEWS_KIND_LABEL=export.NEWS_KIND_LABEL,
         CSV_COLUMNS=export.CSV_COLUMNS,
         link=link,
+        record_addresses=record_addresses,
         json_ld=export.json_ld,
     )
     return env

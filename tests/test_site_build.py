@@ -18,6 +18,9 @@ from tests.oracles import children_counted_once
 
 pytestmark = pytest.mark.slow
 
+REPOSITORY = "https://github.com/example"
+
+
 EVIL = (
     '<script>alert("x")</script> | [tap](javascript:alert(1)) <img src=x onerror=alert(2)> '
     '\\" ---\ntitle: x'
@@ -66,6 +69,14 @@ def parse(path: Path) -> Elements:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("project")
     copy_project(project)
+    # As on a published site: the repository's address is set, so study pages link to it.
+    mkdocs = project / "mkdocs.yml"
+    mkdocs.write_text(
+        mkdocs.read_text(encoding="utf-8").replace(
+            "repository: https://github.com/OWNER/", f"repository: {REPOSITORY}/"
+        ),
+        encoding="utf-8",
+    )
     hostile = minimal_record(
         "hostile-text",
         short_name=EVIL,
@@ -347,3 +358,17 @@ def test_study_pages_carry_json_ld_even_for_hostile_text(site: Path) -> None:
     data = json.loads(blocks[0])
     assert data["name"] == " ".join(EVIL.split())
     assert data["url"].endswith("/studies/hostile-text/")
+
+
+def test_every_study_page_links_its_error_report_and_its_file(site: Path) -> None:
+    pages = sorted((site / "studies").glob("*/index.html"))
+    assert len(pages) > 20
+    for path in pages:
+        ident = path.parent.name
+        links = {a.get("href"): tag for tag, a in parse(path).tags if tag == "a" and a.get("href")}
+        report = (
+            f"{REPOSITORY}/evidence-site/issues/new?template=report-error.yml&record={ident}"
+            f"&title=Error+in+{ident}"
+        )
+        assert report in links, path
+        assert f"{REPOSITORY}/evidence-site/edit/main/studies/{ident}.yaml" in links, path
