@@ -16,7 +16,7 @@ export NO_MKDOCS_2_WARNING := 1
 # Browsers are never downloaded: the browser tests drive Debian's Chromium (/usr/bin/chromium).
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: site test lint golden serve check generate report new import-ctgov import-ref record-format clean check-site browser-test bench
+.PHONY: site test lint golden serve check generate report new import-ctgov import-ref record-format pre-commit-check clean check-site browser-test bench
 
 site: $(STAMP) $(if $(filter zensical,$(ENGINE)),$(ZENSICAL_STAMP)) ## check, generate, build site/ (strict); ENGINE=zensical for the successor engine
 	$(PY) -m generator build --engine $(ENGINE) --site-dir $(SITE_DIR)
@@ -61,6 +61,9 @@ import-ref: $(STAMP) ## print a reference entry to paste: make import-ref FILE=x
 
 record-format: $(STAMP) ## rewrite docs/record-format.md from the schema (after changing the schema)
 	$(PY) -m generator.record_format docs/record-format.md
+
+pre-commit-check: $(STAMP) ## the pre-commit hooks run by pre-commit on a scratch copy: a valid record passes, a typo fails
+	.ci/pre-commit-check
 
 check-site: $(CHECK_STAMP) ## check the built site/: links and anchors, valid HTML, no other hosts
 	$(PY) -m sitecheck site
