@@ -66,23 +66,15 @@ LIVE_FIELDS = {
 HINTS = {
     "short_name": "a short name for tables, e.g. 'Sun 2017'",
     "title": "the full title as registered or published",
-    "evidence_kind": "choose one of the values in the comment above",
-    "status": "choose one of the values in the comment above",
     "status_checked": "the date (YYYY-MM-DD) you read the status in its source; delete this "
     "line if the study is finished",
-    "conditions": "one or more of the values in the comment above, main condition first",
+    "conditions": "one or more of the values listed above it, main condition first",
     "summary": "a plain-language summary in your own words",
     "arms[].id": "a short id for the group, e.g. cells or placebo",
     "arms[].label": "the group's name for readers",
-    "arms[].role": "choose one of the values in the comment above",
     "interventions[].arm": "the id of the arm above that received the cells",
-    "interventions[].cell_type": "choose one of the values in the comment above",
-    "interventions[].route": "choose one of the values in the comment above",
     "outcomes[].id": "a short id, e.g. gmfm",
     "outcomes[].name": "what was measured, in plain words",
-    "outcomes[].role": "choose one of the values in the comment above",
-    "outcomes[].role_stated_by": "choose one of the values in the comment above",
-    "references[].type": "the kind of source",
     "references[].title": "the title of the paper or registry entry",
     "added": "the date (YYYY-MM-DD) this record is added to the site",
     "last_reviewed": "the date (YYYY-MM-DD) you checked this record against its sources",
@@ -220,7 +212,7 @@ def _hint(doc: FieldDoc) -> str:
     """A placeholder's hint: the allowed values, the kind of value, or the description."""
     if doc.choices:
         listed = choices(doc.path)
-        return f"one of: {listed}" if len(listed) <= 70 else "one of the values listed above"
+        return f"one of: {listed}" if len(listed) <= 200 else "one of the values listed above it"
     if doc.kind == "whole number":
         return "a whole number"
     if doc.kind == "number":

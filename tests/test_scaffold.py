@@ -130,10 +130,7 @@ def test_every_section_switched_on_is_listed_by_check_until_filled_in() -> None:
     commented-out field can never be published by mistake by switching it on)."""
     text = uncommented(skeleton("new-study"))
     # Reviews are the one kind of record that may hold every section (pooled included).
-    text = text.replace(
-        'evidence_kind: "TODO: choose one of the values in the comment above"',
-        "evidence_kind: systematic-review",
-    )
+    text = re.sub(r'(?m)^evidence_kind: "TODO: .*"$', "evidence_kind: systematic-review", text)
     record = parse_text(Path("new-study.yaml"), text)
     assert isinstance(record, RawRecord)
     issues = validate_records([record])
