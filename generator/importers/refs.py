@@ -577,9 +577,14 @@ def snippet(references: list[dict[str, Any]], ident: str = MAIN_REFERENCE) -> st
         taken.add(name)
         settled.append(_settle({**ref, "id": name}))
     body = "".join(emit_item(ref, indent=2) for ref in settled)
+    where = (
+        f"over the skeleton's `- id: {ident}` entry,\n# if it has one"
+        if ident == MAIN_REFERENCE
+        else "as a further entry,\n# cited by its id"
+    )
     return (
-        f"# Paste under `references:` in the record (over the skeleton's `- id: {ident}` entry,\n"
-        "# if it has one); keep ids unique within the record.\n" + body
+        f"# Paste under `references:` in the record ({where}); keep ids unique within the "
+        "record.\n" + body
     )
 
 
