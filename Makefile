@@ -16,7 +16,7 @@ export NO_MKDOCS_2_WARNING := 1
 # Browsers are never downloaded: the browser tests drive Debian's Chromium (/usr/bin/chromium).
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: site test lint golden serve check generate report clean check-site browser-test bench venv
+.PHONY: site test lint golden serve check generate report new import-ctgov import-ref record-format pre-commit-check clean check-site browser-test bench
 
 site: $(STAMP) $(if $(filter zensical,$(ENGINE)),$(ZENSICAL_STAMP)) ## check, generate, build site/ (strict); ENGINE=zensical for the successor engine
 	$(PY) -m generator build --engine $(ENGINE) --site-dir $(SITE_DIR)
@@ -45,6 +45,27 @@ report: $(STAMP) ## curation to-do list: fields to fill in, old reviews, possibl
 
 generate: $(STAMP) ## write the generated Markdown into content/
 	$(PY) -m generator generate
+
+# Starting a record (CONTRIBUTING.md). The variables are quoted for the shell, so a file name
+# may hold spaces; a missing variable is a one-line usage message, not a Python error.
+new: $(STAMP) ## start a record: make new ID=sun-2017 (writes a commented skeleton studies/ID.yaml)
+	@test -n "$(ID)" || { echo 'usage: make new ID=sun-2017 (the record id: lower-case words joined by hyphens)' >&2; exit 2; }
+	$(PY) -m generator new "$(ID)"
+
+import-ctgov: $(STAMP) ## draft a record from a ClinicalTrials.gov download: make import-ctgov FILE=NCT....json [ID=...]
+	@test -n "$(FILE)" || { echo 'usage: make import-ctgov FILE=NCT12345678.json [ID=record-id]' >&2; exit 2; }
+	$(PY) -m generator import-ctgov $(if $(ID),--id "$(ID)") "$(FILE)"
+
+# Silent (@): what it prints is the reference entry to paste, and nothing else.
+import-ref: $(STAMP) ## print a reference entry to paste: make import-ref FILE=x.nbib|.ris|.xml|.json [REF_ID=paper]
+	@test -n "$(FILE)" || { echo 'usage: make import-ref FILE=paper.nbib [REF_ID=paper] (PubMed .nbib or XML, RIS, CSL-JSON)' >&2; exit 2; }
+	@$(PY) -m generator import-ref $(if $(REF_ID),--id "$(REF_ID)") "$(FILE)"
+
+record-format: $(STAMP) ## rewrite docs/record-format.md from the schema (after changing the schema)
+	$(PY) -m generator.record_format docs/record-format.md
+
+pre-commit-check: $(STAMP) ## the pre-commit hooks run by pre-commit on a scratch copy: a valid record passes, a typo fails
+	.ci/pre-commit-check
 
 check-site: $(CHECK_STAMP) ## check the built site/: links and anchors, valid HTML, no other hosts
 	$(PY) -m sitecheck site

@@ -781,8 +781,12 @@ class _Maker:
                 "title": f"Synthetic reference {k + 1} of synthetic trial {index:05d}",
                 "year": year,
             }
-            if kind == "registry-entry":
-                ref.update(registry_id=registry_id, accessed=self.date(2024, 2025))
+            if kind == "registry-entry":  # a url only where there is no DOI or PMID
+                ref.update(
+                    registry_id=registry_id,
+                    url=f"https://example.org/synthetic/{index:05d}/{k}",
+                    accessed=self.date(2024, 2025),
+                )
             elif k == 0:  # the main report, with every field a reference can have
                 ref.update(
                     et_al=self.chance(0.3),
@@ -794,7 +798,6 @@ class _Maker:
                     doi=f"10.5555/synthetic.{index:05d}.{k}",
                     pmid=str(900_000_000 + index * 10 + k),
                     pmcid=f"PMC9{index * 10 + k:08d}",
-                    url=f"https://example.org/synthetic/{index:05d}/{k}",
                     accessed=self.date(2024, 2025),
                     note=self.words(4, 10),
                 )

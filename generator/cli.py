@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from generator import diff, refresh
+from generator.draft import MAIN_REFERENCE
 from generator.errors import BuildError, GeneratorError, ImportFailed, Issue, ValidationFailed
 from generator.importers import ctgov, refs
 from generator.load import load_records
 from generator.pipeline import GenerateReport, Paths, collate, generate_site, review
-from generator.scaffold import skeleton, valid_record_id
+from generator.scaffold import skeleton, valid_key, valid_record_id
 from generator.write import replace_dir
 
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
@@ -102,10 +103,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     ctgov_cmd.set_defaults(command=_import_ctgov)
     ref_cmd = commands.add_parser(
-        "import-ref",
-        help="print reference entries from PubMed XML (efetch) or CSL-JSON / Crossref JSON",
+        "import-ref", help=f"print reference entries to paste, from {refs.FORMATS}"
     )
-    ref_cmd.add_argument("file", help="the downloaded PubMed XML or JSON file")
+    ref_cmd.add_argument("file", help="the downloaded file (.nbib, .xml, .ris or .json)")
+    ref_cmd.add_argument(
+        "--id",
+        default=MAIN_REFERENCE,
+        help=f"id of the (first) reference printed (default: {MAIN_REFERENCE}, the id the `new` "
+        "skeleton gives the study's own report); name each further source, e.g. --id registry",
+    )
     ref_cmd.set_defaults(command=_import_ref)
     report = commands.add_parser(
         "report", help="curation to-do list: fields to fill in, stale reviews, duplicates"
@@ -237,10 +243,10 @@ def _new(args: argparse.Namespace, paths: Paths) -> int:
     target = paths.studies / f"{args.id}.yaml"
     _create(target, skeleton(args.id), paths.root)
     shown = os.path.relpath(target, paths.root)
-    print(f"wrote {shown}. Next:")
-    print(f"  1. replace every value marked TODO in {shown} (`python -m generator check`")
-    print("     lists them); add optional sections as the comments describe")
-    print("  2. add references with `python -m generator import-ref FILE`")
+    print(f"wrote {shown}. Next (CONTRIBUTING.md):")
+    print("  1. add the study's own report: `make import-ref FILE=paper.nbib` prints its entry;")
+    print(f"     paste it over the `- id: {MAIN_REFERENCE}` entry under references")
+    print(f"  2. replace every value marked TODO in {shown}; `make check` lists them")
     print("  3. run `make site`, look at the study's page, and open a pull request")
     return 0
 
@@ -308,7 +314,7 @@ def _import_ctgov(args: argparse.Namespace, paths: Paths) -> int:
     _create(target, text, paths.root)
     shown = os.path.relpath(target, paths.root)
     print(f"wrote {shown} from {nct}: {to_fill} value(s) marked TODO to fill in.")
-    print("Next: `python -m generator check` lists them; delete entries that do not apply")
+    print("Next: `make check` lists them; delete entries that do not apply")
     print("(e.g. interventions that are not cell products), then run `make site`.")
     return 0
 
@@ -370,6 +376,11 @@ def _diff(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _import_ref(args: argparse.Namespace, paths: Paths) -> int:
+    if not valid_key(args.id):
+        raise GeneratorError(
+            f"{args.id!r} is not a reference id: use lower-case letters, digits and hyphens "
+            "(at most 40 characters), e.g. paper or registry"
+        )
     source = Path(args.file)
     text = _read_source(source)
     try:
@@ -378,7 +389,7 @@ def _import_ref(args: argparse.Namespace, paths: Paths) -> int:
         raise _source_problem(source, str(exc), exc.line, exc.column) from None
     except json.JSONDecodeError as exc:
         raise _source_problem(source, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
-    sys.stdout.write(refs.snippet(references))
+    sys.stdout.write(refs.snippet(references, args.id))
     return 0
 
 

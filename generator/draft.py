@@ -29,6 +29,11 @@ SCHEMA_LINE = "yaml-language-server: $schema=../generator/schema/study.schema.js
 fields. Written by `new` and by the importers."""
 
 
+MAIN_REFERENCE = "paper"
+"""Id of a record's first reference, the study's own report: the skeleton's `sources` name it,
+and `import-ref` gives it to the first entry it prints, so the two agree without editing."""
+
+
 def todo(hint: str) -> str:
     """A placeholder value carrying a hint for the person who fills it in."""
     return f"{PLACEHOLDER} {clean(hint)}"
@@ -36,11 +41,16 @@ def todo(hint: str) -> str:
 
 @dataclass(frozen=True)
 class Commented:
-    """A value with a comment above its key (or list item) and/or after it on the same line."""
+    """A value with a comment above its key (or list item) and/or after it on the same line.
+
+    With `off`, the field itself is written commented out (`# key: value`, and each line of a
+    block value likewise), ready to be switched on by removing the `# `.
+    """
 
     value: Any
     before: str = ""
     after: str = ""
+    off: bool = False
 
 
 def plain(value: Any) -> Any:
@@ -102,14 +112,17 @@ def scalar(value: Any) -> str:
     return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
-def comment(text: str, indent: int = 0) -> list[str]:
-    """Comment lines for any text, wrapped: no character in it can end the comment early."""
+def comment(text: str, indent: int = 0, marker: str = "#") -> list[str]:
+    """Comment lines for any text, wrapped: no character in it can end the comment early.
+
+    `marker` starts each line: `#`, or `##` for prose that must stay a comment when the
+    lines around it are uncommented (the skeleton's descriptions)."""
     pad = " " * indent
-    width = max(40, 98 - indent)
+    width = max(40, 98 - indent - len(marker))
     lines: list[str] = []
     for line in clean(text, lines=True).split("\n"):
         wrapped = textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
-        lines += [f"{pad}# {part}" for part in wrapped] or [f"{pad}#"]
+        lines += [f"{pad}{marker} {part}" for part in wrapped] or [f"{pad}{marker}"]
     return lines
 
 
@@ -117,16 +130,17 @@ _KEY = re.compile(r"[a-z_][a-z0-9_-]*")
 _FLOW_ITEM = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
-def emit(data: Mapping[str, Any], *, header: str = "", indent: int = 0) -> str:
-    """A mapping (values may be `Commented`) as block-style YAML text."""
-    lines = comment(header, indent) if header else []
-    lines += _mapping(data, indent)
+def emit(data: Mapping[str, Any], *, header: str = "", indent: int = 0, prose: str = "#") -> str:
+    """A mapping (values may be `Commented`) as block-style YAML text; comments start with
+    `prose` (see `comment`)."""
+    lines = comment(header, indent, prose) if header else []
+    lines += _mapping(data, indent, prose)
     return "\n".join(lines) + "\n"
 
 
 def emit_item(data: Mapping[str, Any], *, indent: int = 0) -> str:
     """One mapping as a list item (`- key: ...`), e.g. a reference ready to paste."""
-    return "\n".join(_item(data, indent)) + "\n"
+    return "\n".join(_item(data, indent, "#")) + "\n"
 
 
 def _unwrap(value: Any) -> tuple[Any, str, str]:
@@ -139,7 +153,12 @@ def _tail(after: str) -> str:
     return f"  # {clean(after)}" if after else ""
 
 
-def _mapping(data: Mapping[str, Any], indent: int) -> list[str]:
+def _switched_off(lines: list[str], indent: int) -> list[str]:
+    """The lines of a field, commented out at its indentation (`#` then one space)."""
+    return [f"{line[:indent]}# {line[indent:]}" for line in lines]
+
+
+def _mapping(data: Mapping[str, Any], indent: int, prose: str) -> list[str]:
     pad = " " * indent
     lines: list[str] = []
     for key, wrapped in data.items():
@@ -147,13 +166,16 @@ def _mapping(data: Mapping[str, Any], indent: int) -> list[str]:
             raise ValueError(f"not a field name: {key!r}")
         value, before, after = _unwrap(wrapped)
         if before:
-            lines += comment(before, indent)
-        if isinstance(value, Mapping):
+            lines += comment(before, indent, prose)
+        if isinstance(wrapped, Commented) and wrapped.off:
+            field = _mapping({key: Commented(value, after=after)}, indent, prose)
+            lines += _switched_off(field, indent)
+        elif isinstance(value, Mapping):
             if not value:
                 lines.append(f"{pad}{key}: {{}}{_tail(after)}")
                 continue
             lines.append(f"{pad}{key}:{_tail(after)}")
-            lines += _mapping(value, indent + 2)
+            lines += _mapping(value, indent + 2, prose)
         elif isinstance(value, list):
             flow = _flow(value) if value else "[]"
             if flow is not None:
@@ -161,7 +183,7 @@ def _mapping(data: Mapping[str, Any], indent: int) -> list[str]:
                 continue
             lines.append(f"{pad}{key}:{_tail(after)}")
             for item in value:
-                lines += _item(item, indent + 2)
+                lines += _item(item, indent + 2, prose)
         else:
             lines.append(f"{pad}{key}: {scalar(value)}{_tail(after)}")
     return lines
@@ -179,14 +201,20 @@ def _flow(items: list[Any]) -> str | None:
     return shown if len(shown) <= 80 else None
 
 
-def _item(wrapped: Any, indent: int) -> list[str]:
+def _item(wrapped: Any, indent: int, prose: str) -> list[str]:
     pad = " " * indent
     value, before, after = _unwrap(wrapped)
-    lines = comment(before, indent) if before else []
+    lines = comment(before, indent, prose) if before else []
     if isinstance(value, Mapping) and value:
-        body = _mapping(value, indent + 2)
-        lines.append(f"{pad}- {body[0].lstrip()}")
-        lines += body[1:]
+        first, *_ = value.values()
+        if isinstance(first, Commented) and first.off:
+            raise ValueError("the first field of a list entry cannot be commented out")
+        body = _mapping(value, indent + 2, prose)
+        # Comments above the first field go above the entry's dash, at its indentation.
+        start = next(i for i, line in enumerate(body) if not line.lstrip().startswith("#"))
+        lines += [line[2:] for line in body[:start]]
+        lines.append(f"{pad}- {body[start].lstrip()}")
+        lines += body[start + 1 :]
         if after:
             lines[-1] += _tail(after)
     elif isinstance(value, (Mapping, list)):

@@ -404,30 +404,37 @@ class _ConfigLoader(yaml.SafeLoader):
 _ConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def load_repository(config: Path) -> str | Issue:
-    """The repository's https address from mkdocs.yml (`extra.repository`), or "" while unset.
+_REPOSITORY = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~-]+)+/?")
+PLACEHOLDER_OWNER = "OWNER"
+"""The owner in mkdocs.yml's address until the repository is published: treated as unset."""
 
-    Links to the issue form and to a record's file are built from it; while it is unset
-    they are left out, so a reader never sees a placeholder address.
+
+def load_repository(config: Path) -> str | Issue | None:
+    """The repository's https address (`extra.repository` in mkdocs.yml), without a final '/'.
+
+    None while it is not set, or still holds the OWNER placeholder: the study pages then leave
+    out their "Report an error" and "Edit" links. Anything but a plain https address (letters,
+    digits and `.-_~` in its host and path) is refused, so the links built from it are safe.
     """
     try:
         data = yaml.load(config.read_text(encoding="utf-8"), Loader=_ConfigLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return ""  # load_site_url reports an unreadable configuration
+        return None  # load_site_url reports the unreadable file
     extra = data.get("extra") if isinstance(data, dict) else None
     url = extra.get("repository") if isinstance(extra, dict) else None
     if url is None:
-        return ""
-    if not isinstance(url, str) or not re.fullmatch(
-        r"https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~-]+)+", url
-    ):
+        return None
+    if not isinstance(url, str) or not _REPOSITORY.fullmatch(url):
         return Issue(
             config,
             1,
             1,
             "extra.repository",
-            "set extra.repository to the repository's https address",
+            "set it to the repository's https address, e.g. "
+            "https://github.com/NAME/evidence-site, or leave it out",
         )
+    if PLACEHOLDER_OWNER in url.split("/"):
+        return None
     return url.rstrip("/")
 
 

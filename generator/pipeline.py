@@ -178,9 +178,11 @@ def _collate(paths: Paths) -> Site:
     if problems:
         raise ValidationFailed(problems)
     assert isinstance(site_url, str)
-    assert isinstance(repository, str)
+    assert not isinstance(repository, Issue)
     studies = [build_study(r.data, r.printed) for r in loaded.records]
-    return collate_site(studies, glossary, editorial, site_url=site_url, repository=repository)
+    return collate_site(
+        studies, glossary, editorial, site_url=site_url, repository=repository or ""
+    )
 
 
 def generate_site(paths: Paths) -> GenerateReport:

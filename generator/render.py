@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import jinja2
 
@@ -50,9 +50,11 @@ from generator.model import (
     Effect,
     GroupValue,
     Outcome,
+    Period,
     Reference,
     RiskOfBias,
     Study,
+    Subgroup,
 )
 from generator.numbers import Number, number
 from generator.schema import (
@@ -277,10 +279,7 @@ def analysis_text(effect: Effect) -> str:
         else "Not reported whether prespecified"
     ]
     if effect.subgroup:
-        sub = f"subgroup: {effect.subgroup.label}"
-        if effect.subgroup.definition:
-            sub += f" ({effect.subgroup.definition})"
-        parts.append(sub + ("" if effect.subgroup.prespecified else ", not stated as prespecified"))
+        parts.append(_subgroup(effect.subgroup))
     if effect.analysis.population:
         parts.append(labels("analysis_population")[effect.analysis.population].lower())
     if effect.analysis.adjusted is not None:
@@ -301,6 +300,28 @@ def analysis_text(effect: Effect) -> str:
     elif effect.i2 is not None:
         parts.append(f"I² {number(effect.i2)}%")
     return text("; ".join(parts))
+
+
+def _subgroup(sub: Subgroup) -> str:
+    shown = f"subgroup: {sub.label}"
+    if sub.definition:
+        shown += f" ({sub.definition})"
+    return shown + ("" if sub.prespecified else ", not stated as prespecified")
+
+
+def subgroup(sub: Subgroup) -> str:
+    """'subgroup: GMFCS I-II (who is in it), not stated as prespecified', escaped."""
+    return text(_subgroup(sub))
+
+
+def periods(items: Sequence[Period]) -> str:
+    """A crossover's periods in order: 'Year 1 (12 months), then Year 2', escaped."""
+    return text(
+        ", then ".join(
+            p.label + (f" ({number(p.months)} months)" if p.months is not None else "")
+            for p in items
+        )
+    )
 
 
 def provenance(study: Study, result: Effect | GroupValue) -> str:
@@ -421,6 +442,30 @@ def _ama_locator(ref: Reference) -> list[str]:
     if ref.pages:
         locator += f":{text(ref.pages)}"
     return [locator + "."]
+
+
+ISSUE_FORM = "report-error.yml"
+"""The issue form (.github/ISSUE_TEMPLATE/) the study pages link to; its `record` field is
+filled in from the link."""
+EDIT_BRANCH = "main"
+"""The branch the site is published from (.github/workflows/pages.yml)."""
+_RECORD_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def record_addresses(repository: str, record_id: str) -> tuple[str, str]:
+    """The issue form with the record's id filled in, and the record's file to edit.
+
+    Built only from the configured https address (checked by load_repository) and a
+    validated record id; nothing else from a record goes into either address."""
+    if not _RECORD_ID.fullmatch(record_id) or not repository.startswith("https://"):
+        raise ValueError(f"refusing to link record {record_id!r} on {repository!r}")
+    query = urlencode(
+        {"template": ISSUE_FORM, "record": record_id, "title": f"Error in {record_id}"}
+    )
+    return (
+        f"{repository}/issues/new?{query}",
+        f"{repository}/edit/{EDIT_BRANCH}/studies/{record_id}.yaml",
+    )
 
 
 def host(url: str) -> str:
@@ -774,6 +819,8 @@ def environment() -> jinja2.Environment:
         outcome_facts=outcome_facts,
         analysis=analysis_text,
         provenance=provenance,
+        subgroup=subgroup,
+        periods=periods,
         badges=badges,
         result_badges=result_badges,
         cell_products=cell_products,
@@ -814,6 +861,7 @@ def environment() -> jinja2.Environment:
         NEWS_KIND_LABEL=export.NEWS_KIND_LABEL,
         CSV_COLUMNS=export.CSV_COLUMNS,
         link=link,
+        record_addresses=record_addresses,
         json_ld=export.json_ld,
     )
     return env

@@ -1,29 +1,117 @@
 """Start a record: the commented skeleton that `python -m generator new ID` writes.
 
-The skeleton holds the required fields, the study's groups (`arms`), the cells they received
-(`interventions`) and what was measured (`outcomes`). Each value a person must supply is a
-placeholder, so `check` lists exactly those fields until they are filled in; the comments
-above each field are the schema's own descriptions and allowed values, so they cannot drift.
-Results are shown as commented examples (a group value and an effect) to copy, since a
-record may have none.
+The skeleton holds every field of the record format, in schema order, each with the schema's
+own description and allowed values above it (as `## ` comments), so nothing has to be copied
+from other records and the comments cannot drift from what `check` accepts:
+
+- the fields most studies need (the required ones, the groups, the cells they received, what
+  was measured, the study's own report) are written out, each value to supply a placeholder
+  (`TODO: ...`), so `check` lists exactly those fields until they are filled in;
+- every other field and section is commented out (`# key: ...`). Removing the `# ` from its
+  lines switches it on; the `## ` descriptions stay comments, so a whole section can be
+  uncommented at once. Its values are placeholders too, so a section switched on and not
+  filled in is listed by `check`, never published by mistake.
+
+A reference id in `sources` defaults to `paper`, the id of the study's own report
+(`draft.MAIN_REFERENCE`), which `import-ref` also gives the first entry it prints.
 """
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from functools import cache
 from typing import Any
 
 import jsonschema
 
-from generator.draft import SCHEMA_LINE, Commented, comment, emit, todo
+from generator.draft import MAIN_REFERENCE, SCHEMA_LINE, Commented, emit, todo
 from generator.schema import FieldDoc, field_docs, load_schema
 
-__all__ = ["SCHEMA_LINE", "choices", "guide", "results_example", "skeleton", "valid_record_id"]
+__all__ = [
+    "ALTERNATIVES",
+    "PROSE",
+    "SCHEMA_LINE",
+    "choices",
+    "guide",
+    "skeleton",
+    "valid_key",
+    "valid_record_id",
+]
+
+PROSE = "##"
+"""Marker of the skeleton's descriptions: they stay comments when a section is uncommented."""
+
+LIVE_SECTIONS = ("arms", "interventions", "outcomes", "references")
+"""Lists written out with one entry; the other optional sections are commented out."""
+LIVE_FIELDS = {
+    "id",
+    "short_name",
+    "title",
+    "evidence_kind",
+    "status",
+    "status_checked",
+    "conditions",
+    "summary",
+    *LIVE_SECTIONS,
+    "added",
+    "last_reviewed",
+    "arms[].sources",
+    "interventions[].sources",
+    "outcomes[].role",
+    "outcomes[].role_stated_by",
+}
+"""Fields written out (uncommented) besides the required fields of the live sections."""
+
+HINTS = {
+    "short_name": "author and year, then (where, which cells, which children) in plain words",
+    "title": "the full title as registered or published",
+    "status_checked": "the date (YYYY-MM-DD) you read the status in its source; delete this "
+    "line if the study is finished",
+    "conditions": "one or more of the values listed above it, main condition first",
+    "summary": "a plain-language summary in your own words",
+    "arms[].id": "a short id for the group, e.g. cells or placebo",
+    "arms[].label": "the group's name for readers",
+    "interventions[].arm": "the id of the arm above that received the cells",
+    "outcomes[].id": "a short id, e.g. gmfm",
+    "outcomes[].name": "what was measured, in plain words",
+    "references[].title": "the title of the paper or registry entry",
+    "added": "the date (YYYY-MM-DD) this record is added to the site",
+    "last_reviewed": "the date (YYYY-MM-DD) you checked this record against its sources",
+    "references[].accessed": "the date (YYYY-MM-DD) you read the web page or registry entry",
+    "group_values[].p": "the P value of the change exactly as printed, e.g. P = .028 or <0.001",
+    "effects[].p": "the P value exactly as printed, e.g. P = .028 or <0.001",
+}
+"""Placeholder hints where a field's description does not make a good one."""
+
+ALTERNATIVES = {
+    "interventions[].dose.value": ("low", "high"),
+    "group_values[].arm": ("arms",),
+}
+"""Fields written in place of others that cannot be used with them (a dose is a value or a
+range; a group value is of one arm or of several): the others are described in the prose."""
+
+ENTRIES = {
+    "design.periods": 2,  # a crossover has at least two periods
+    "pooled.includes": 2,  # a record on this site, and a citation of a study that is not
+}
+"""Lists written with more than one entry."""
+
+INCLUDES = ({"record"}, {"citation", "doi", "pmid", "registration"})
+"""The fields of the two kinds of pooled.includes entry."""
 
 
 def valid_record_id(text: str) -> bool:
     """True when the text is allowed as a record id (the schema's own rule)."""
-    rule = load_schema()["properties"]["id"]
+    return _valid(load_schema()["properties"]["id"], text)
+
+
+def valid_key(text: str) -> bool:
+    """True when the text is allowed as an id within a record, e.g. a reference's."""
+    return _valid(load_schema()["$defs"]["key"], text)
+
+
+def _valid(rule: dict[str, Any], text: str) -> bool:
     validator = jsonschema.validators.validator_for(load_schema())(rule)
     return bool(validator.is_valid(text))
 
@@ -47,172 +135,107 @@ def _docs() -> dict[str, FieldDoc]:
     return {doc.path: doc for doc in field_docs()}
 
 
-def _ask(hint: str, path: str) -> Commented:
-    """A placeholder with the schema's description of its field above it."""
-    return Commented(todo(hint), guide(path))
+@cache
+def _children() -> dict[str, list[FieldDoc]]:
+    """Field docs by the path of the section (or list entry) they belong to; '' is the top."""
+    found: dict[str, list[FieldDoc]] = defaultdict(list)
+    for doc in field_docs():
+        parent, _, _ = doc.path.rpartition(".")
+        found[parent].append(doc)
+    return found
 
 
 def skeleton(record_id: str) -> str:
     """YAML text of a new record whose only problems are its placeholders."""
-    study: dict[str, Any] = {
-        "id": record_id,
-        "short_name": _ask(
-            "author and year, then (where, which cells, which children) in plain words, "
-            "e.g. 'Tsuji 2020 (Japan, own cord blood, newborns with HIE)'",
-            "short_name",
-        ),
-        "title": _ask("the full title as registered or published", "title"),
-        "evidence_kind": _ask("choose one of the values in the comment above", "evidence_kind"),
-        "status": _ask("choose one of the values in the comment above", "status"),
-        "status_checked": _ask(
-            "the date (YYYY-MM-DD) you read the status in its source; delete this line if "
-            "the study is finished",
-            "status_checked",
-        ),
-        "conditions": Commented(
-            [todo("one or more of the values in the comment above, main condition first")],
-            guide("conditions"),
-        ),
-        "summary": _ask("a plain-language summary in your own words", "summary"),
-        "arms": Commented(
-            [
-                {
-                    "id": todo("a short id for the group, e.g. cells or placebo"),
-                    "label": _ask("the group's name for readers", "arms[].label"),
-                    "role": _ask("choose one of the values in the comment above", "arms[].role"),
-                    "sources": ["paper"],
-                }
-            ],
-            guide("arms")
-            + "\nid: "
-            + guide("arms[].id")
-            + "\nAdd one entry per group (copy the entry).",
-        ),
-        "interventions": Commented(
-            [
-                {
-                    "arm": todo("the id of the arm above that received the cells"),
-                    "cell_type": _ask(
-                        "choose one of the values in the comment above", "interventions[].cell_type"
-                    ),
-                    "route": _ask(
-                        "choose one of the values in the comment above", "interventions[].route"
-                    ),
-                    "sources": ["paper"],
-                }
-            ],
-            guide("interventions")
-            + "\narm: "
-            + guide("interventions[].arm")
-            + "\nOptional fields (tissue_source, donor, product, dose, doses, timing, ...) are "
-            "described on the site's Record format page.",
-        ),
-        "outcomes": Commented(
-            [
-                {
-                    "id": todo("a short id, e.g. gmfm"),
-                    "name": _ask("what was measured, in plain words", "outcomes[].name"),
-                    "role": _ask(
-                        "choose one of the values in the comment above", "outcomes[].role"
-                    ),
-                    "role_stated_by": _ask(
-                        "choose one of the values in the comment above",
-                        "outcomes[].role_stated_by",
-                    ),
-                    "sources": ["paper"],
-                }
-            ],
-            guide("outcomes")
-            + "\nid: "
-            + guide("outcomes[].id")
-            + "\nOne entry per outcome and instrument; instrument, domain, direction and "
-            "time_point are optional (see the Record format page).",
-        ),
-    }
-    sources: dict[str, Any] = {
-        "references": Commented(
-            [
-                {
-                    "id": "paper",
-                    "type": _ask("the kind of source", "references[].type"),
-                    "title": todo("the title of the paper or registry entry"),
-                }
-            ],
-            guide("references")
-            + "\nImport a reference instead of typing it: python -m generator import-ref FILE",
-        ),
-        "added": _ask("the date (YYYY-MM-DD) this record is added to the site", "added"),
-        "last_reviewed": _ask(
-            "the date (YYYY-MM-DD) you checked this record against its sources", "last_reviewed"
-        ),
-    }
-    return (
-        emit(study, header=SCHEMA_LINE + "\n" + _HEADER)
-        + "\n".join(results_example())
-        + "\n\n"
-        + emit(sources)
-    )
+    record = _section("", live=True)
+    record["id"] = Commented(record_id, record["id"].before)
+    return f"# {SCHEMA_LINE}\n" + emit(record, header=_HEADER, prose=PROSE)
 
 
-def results_example() -> list[str]:
-    """Comment lines showing one group value and one effect, ready to uncomment."""
-    example: dict[str, Any] = {
-        "group_values": [
-            {
-                "outcome": "gmfm",
-                "arm": "cells",
-                "time_point": "12 months after infusion",
-                "months": 12,
-                "statistic": _one_of("mean", "group_values[].statistic"),
-                "scale": _one_of("change", "group_values[].scale"),
-                "value": 7.5,
-                "unit": "points",
-                "sd": Commented(6.8, after="or se, iqr, range, ci (+ ci_level)"),
-                "n": 30,
-                "source": "paper",
-                "locator": "Table 2",
-            }
-        ],
-        "effects": [
-            {
-                "outcome": "gmfm",
-                "experimental": ["cells"],
-                "comparator": ["placebo"],
-                "time_point": "12 months after infusion",
-                "months": 12,
-                "measure": _one_of("mean-difference", "effects[].measure"),
-                "scale": _one_of("change", "effects[].scale"),
-                "value": 1.5,
-                "unit": "points",
-                "ci": [0.5, 2.5],
-                "ci_level": 95,
-                "p": "0.028",
-                "analysis": {
-                    "plan": _one_of("prespecified-primary", "effects[].analysis.plan"),
-                    "method": "linear mixed model",
-                },
-                "source": "paper",
-                "locator": "abstract",
-            }
-        ],
-    }
-    lead = comment(
-        "Results (optional). group_values: "
-        + guide("group_values")
-        + "\neffects: "
-        + guide("effects")
-        + "\nExamples: remove the leading '# ' to use them, and replace every value with what "
-        "the source prints."
-    )
-    return lead + [f"# {line}" for line in emit(example).splitlines()]
+def _section(parent: str, *, live: bool, only: set[str] | None = None) -> dict[str, Any]:
+    """The fields of a section (or list entry) as Commented values, in schema order."""
+    fields: dict[str, Any] = {}
+    in_section = parent.split("[")[0] in LIVE_SECTIONS and "." not in parent
+    for doc in _children().get(parent, ()):
+        name = doc.path.rpartition(".")[2]
+        if only is not None and name not in only:
+            continue
+        if any(f"{parent}.{name}" in _replaced(path) for path in ALTERNATIVES):
+            continue
+        on = live and (doc.path in LIVE_FIELDS or (in_section and doc.required))
+        prose = guide(doc.path)
+        if not live and not doc.required:
+            prose = "Optional. " + prose
+        if doc.path in ALTERNATIVES:
+            prose += "".join(
+                f"\nInstead of {name}: {other}: {guide(f'{parent}.{other}')}"
+                for other in ALTERNATIVES[doc.path]
+            )
+        if doc.path in LIVE_SECTIONS:
+            prose += "\nOne entry per item: copy the entry for each further one."
+        # Within a commented-out section everything is written out, so a section is switched
+        # on by uncommenting all its lines; only at the top and in the written-out sections
+        # are optional fields commented out one by one.
+        fields[name] = Commented(_example(doc, live=on), prose, off=live and not on)
+    return fields
 
 
-def _one_of(value: str, path: str) -> Commented:
-    return Commented(value, after="one of: " + choices(path))
+def _replaced(path: str) -> set[str]:
+    """The paths of the fields that `path` is written in place of."""
+    parent = path.rpartition(".")[0]
+    return {f"{parent}.{other}" for other in ALTERNATIVES[path]}
 
 
-_HEADER = """\
-New study record. Replace every value marked TODO, then run `python -m generator check`,
-which lists the fields still to fill in. Optional fields (design, population, comparator,
-safety, registrations, dates, ...) are described on the site's Record format page;
-tests/data/maximal/every-field.yaml shows every field in use."""
+def _example(doc: FieldDoc, *, live: bool) -> Any:
+    """The value a field is written with: a placeholder, or the entries of a section."""
+    path = doc.path
+    if doc.kind == "group of fields":
+        return _section(path, live=live)
+    if doc.kind == "list; each: group of fields":
+        if path == "pooled.includes":
+            return [_section(f"{path}[]", live=False, only=kinds) for kinds in INCLUDES]
+        entry = _section(f"{path}[]", live=live)
+        return [entry] * ENTRIES.get(path, 1)
+    if doc.kind == "list of reference ids":
+        return [MAIN_REFERENCE]
+    if path.endswith(".source") or path == "references[].id":
+        return MAIN_REFERENCE
+    hint = HINTS.get(path) or _hint(doc)
+    if doc.kind.startswith("list; each"):
+        return [todo(hint)]
+    if doc.kind.startswith("list of 2 numbers"):
+        return todo("[low, high] as printed, e.g. [0.5, 2.5]")
+    return todo(hint)
+
+
+def _hint(doc: FieldDoc) -> str:
+    """A placeholder's hint: the allowed values, the kind of value, or the description."""
+    if doc.choices:
+        listed = choices(doc.path)
+        return f"one of: {listed}" if len(listed) <= 200 else "one of the values listed above it"
+    if doc.kind == "whole number":
+        return "a whole number"
+    if doc.kind == "number":
+        return "the number as printed"
+    if doc.kind == "true or false":
+        return "true or false"
+    if doc.kind == "date":
+        return "a date: YYYY, YYYY-MM or YYYY-MM-DD"
+    text = doc.description.removesuffix(".")
+    if len(text) <= 160:
+        return text
+    # The first sentence: up to a full stop before a capital letter, outside quotes.
+    for match in re.finditer(r"\.\s+(?=[A-Z])", text):
+        if text.count("'", 0, match.start()) % 2 == 0:
+            return text[: match.start()]
+    return text
+
+
+_HEADER = (
+    "New study record (record format 2). Replace every value marked TODO, then run `make check`:"
+    " it lists each field still to fill in, with its line. Lines starting "
+    f"{PROSE} describe the field below them (from the schema). Optional fields and sections are"
+    ' commented out ("# key: ..."): to use one, remove the "# " from its lines (the '
+    f"{PROSE} lines stay comments) and fill in its TODO values; delete what does not apply."
+    " docs/record-format.md describes every field, and CONTRIBUTING.md the steps."
+)

@@ -234,7 +234,7 @@ def _kind(spec: dict[str, Any], ref: str | None) -> tuple[str, dict[str, Any] | 
     """Reader-facing kind of a value, and the resolved item schema of a list."""
     if ref in _KINDS:
         return _KINDS[ref], None
-    if "oneOf" in spec or "enum" in spec:
+    if "enum" in spec or any(isinstance(o, dict) and "const" in o for o in spec.get("oneOf", ())):
         return "one of the allowed values (below)", None
     kind = spec.get("type")
     if kind == "array":

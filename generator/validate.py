@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Any, TypeGuard
 
 import jsonschema
@@ -58,8 +59,10 @@ def validate_records(records: list[RawRecord]) -> list[Issue]:
     complaints about it (wrong type, unknown vocabulary value, ...) would only be noise.
     """
     issues: list[Issue] = []
+    marked_in: dict[Path, set[str]] = {}
     for record in records:
         marked = {format_field(where) for where, _ in placeholders(record.data)}
+        marked_in[record.path] = marked
         for rule in RECORD_RULES:
             issues.extend(
                 issue
@@ -67,7 +70,11 @@ def validate_records(records: list[RawRecord]) -> list[Issue]:
                 if rule is check_placeholders or not _within(issue.field, marked)
             )
     for cross_rule in CROSS_RULES:
-        issues.extend(cross_rule(records))
+        issues.extend(
+            issue
+            for issue in cross_rule(records)
+            if not _within(issue.field, marked_in.get(issue.path, set()))
+        )
     return sorted(set(issues))
 
 

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator.render import environment, text
+from generator.collate import collate_site
+from generator.model import build_study
+from generator.record_format import NOTE, REPOSITORY_COPY, repository_copy
+from generator.render import environment, render_pages, text
 from generator.schema import field_docs, load_schema
+from tests.conftest import ROOT, SITE_URL, minimal_record
 
 
 def schema_fields() -> dict[str, str]:
@@ -74,3 +81,27 @@ def test_required_marks_follow_the_schema() -> None:
     assert docs["arms[].role"] is True
     assert docs["group_values[].source"] is True
     assert docs["references[].doi"] is False
+
+
+def test_the_repository_copy_is_the_site_page_and_in_step_with_the_schema() -> None:
+    """docs/record-format.md is readable without a build; it must be what the schema gives now
+    (after changing the schema, run `make record-format`) and the same as the site's page."""
+    on_disk = (ROOT / REPOSITORY_COPY).read_text(encoding="utf-8")
+    assert on_disk == repository_copy(), "docs/record-format.md is out of date: make record-format"
+    site = collate_site([build_study(minimal_record())], site_url=SITE_URL)
+    rendered = render_pages(site)[PurePosixPath("record-format.md")]
+    # The site's page differs only by its front matter (kept out of search).
+    assert rendered.startswith("---\nsearch:\n  exclude: true\n---\n")
+    assert on_disk == NOTE + rendered.split("\n---\n", 1)[1]
+    assert "| arms&#91;&#93;.role | yes |" in on_disk
+
+
+def test_make_record_format_rewrites_only_a_stale_copy(tmp_path: Path) -> None:
+    target = tmp_path / "record-format.md"
+    target.write_text("stale\n", encoding="utf-8")
+    command = [sys.executable, "-m", "generator.record_format", str(target)]
+    first = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert (first.returncode, first.stdout) == (0, f"wrote {target}\n")
+    assert target.read_text(encoding="utf-8") == repository_copy()
+    again = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert (again.returncode, again.stdout) == (0, f"{target} is up to date\n")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -103,21 +105,74 @@ def test_pull_request_template_has_the_review_checklist() -> None:
         assert point in body
 
 
-def test_pre_commit_runs_yamllint_and_the_check_with_our_pins() -> None:
-    config = load(ROOT / ".pre-commit-config.yaml")
-    pins = dict(
+def pins(path: Path = ROOT / "requirements.txt") -> dict[str, str]:
+    return dict(
         line.split("==")
-        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        for line in path.read_text(encoding="utf-8").splitlines()
         if "==" in line and not line.startswith("#")
     )
-    yamllint_repo, local = config["repos"]
-    assert yamllint_repo["repo"] == "https://github.com/adrienverge/yamllint"
-    assert yamllint_repo["rev"] == f"v{pins['yamllint']}"
-    (hook,) = local["hooks"]
-    assert hook["entry"] == "python -m generator check"
-    for dependency in hook["additional_dependencies"]:
-        name, version = dependency.split("==")
-        assert pins[name] == version, dependency
+
+
+def normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_pre_commit_hooks_are_local_and_use_our_pins() -> None:
+    """No hook repository is cloned (CI and some contributors cannot reach GitHub): every
+    hook installs from the package index, pinned exactly as requirements.txt pins."""
+    config = load(ROOT / ".pre-commit-config.yaml")
+    pinned = {normalised(name): version for name, version in pins().items()}
+    (local,) = config["repos"]
+    assert local["repo"] == "local"
+    hooks = {hook["id"]: hook for hook in local["hooks"]}
+    assert set(hooks) == {"yamllint", "check-records"}
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        for dependency in hook["additional_dependencies"]:
+            name, version = dependency.split("==")
+            assert pinned[normalised(name)] == version, dependency
+    assert hooks["yamllint"]["entry"] == "yamllint --strict"
+    assert "yamllint==" + pinned["yamllint"] in hooks["yamllint"]["additional_dependencies"]
+    assert hooks["check-records"]["entry"] == "python -m generator check"
+    assert pinned["pre-commit"]  # pre-commit itself is pinned (requirements.txt)
+
+
+def test_the_check_hook_installs_every_pinned_package_the_command_imports() -> None:
+    """The hook runs `python -m generator check` in an environment holding only its
+    additional_dependencies: each pinned package the command imports while it runs must be
+    among them, and no other (jsonschema-rs was missing once, and every commit touching
+    studies/ failed)."""
+    code = (
+        "import contextlib, io, sys, importlib.metadata as m; from generator.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):"
+        " main(['check'])\n"
+        "owners = m.packages_distributions()\n"
+        "print('\\n'.join(sorted({d for name in list(sys.modules) "
+        "for d in owners.get(name.split('.')[0], ())})))"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout.split()
+    pinned = {normalised(name) for name in pins()}
+    needed = {normalised(name) for name in imported} & pinned
+    config = load(ROOT / ".pre-commit-config.yaml")
+    (hook,) = [h for h in config["repos"][0]["hooks"] if h["id"] == "check-records"]
+    installed = {normalised(d.split("==")[0]) for d in hook["additional_dependencies"]}
+    assert needed == installed
+    assert {"jsonschema-rs", "jsonschema", "pyyaml"} <= installed
+
+
+def test_ci_runs_the_hooks_with_pre_commit_itself() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make pre-commit-check" in ci
+    script = (ROOT / ".ci" / "pre-commit-check").read_text(encoding="utf-8")
+    assert '"$pre_commit" run --files "$record"' in script
+    assert "summray" in script  # a misspelt field must fail, with FILE:LINE:COL
+    job = load(GITHUB / "workflows" / "pr.yml")["jobs"]["check-test-build"]
+    ran = steps(job)
+    hooks = next(r for r in ran if "pre-commit run" in r)
+    assert ".venv/bin/pre-commit run --show-diff-on-failure --files" in hooks
+    assert ran.index("make site") < ran.index(hooks) < ran.index("make pre-commit-check")
 
 
 def test_yamllint_accepts_records_drafts_and_project_files() -> None:

@@ -18,6 +18,9 @@ from tests.oracles import children_counted_once
 
 pytestmark = pytest.mark.slow
 
+REPOSITORY = "https://github.com/example"
+
+
 EVIL = (
     '<script>alert("x")</script> | [tap](javascript:alert(1)) <img src=x onerror=alert(2)> '
     '\\" ---\ntitle: x'
@@ -66,6 +69,11 @@ def parse(path: Path) -> Elements:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("project")
     copy_project(project)
+    # As on a published site: the repository's address is set, so study pages link to it.
+    mkdocs = project / "mkdocs.yml"
+    config = mkdocs.read_text(encoding="utf-8")
+    assert "\nextra:" not in config  # (a second `extra` key would hide the first)
+    mkdocs.write_text(config + f"\nextra:\n  repository: {REPOSITORY}/evidence-site\n", "utf-8")
     hostile = minimal_record(
         "hostile-text",
         short_name=EVIL,
@@ -358,3 +366,17 @@ def test_no_page_shows_a_placeholder_address(site: Path) -> None:
             body = path.read_text(encoding="utf-8", errors="replace")
             assert "example.org" not in body, path
             assert "OWNER" not in body, path
+
+
+def test_every_study_page_links_its_error_report_and_its_file(site: Path) -> None:
+    pages = sorted((site / "studies").glob("*/index.html"))
+    assert len(pages) > 20
+    for path in pages:
+        ident = path.parent.name
+        links = {a.get("href"): tag for tag, a in parse(path).tags if tag == "a" and a.get("href")}
+        report = (
+            f"{REPOSITORY}/evidence-site/issues/new?template=report-error.yml&record={ident}"
+            f"&title=Error+in+{ident}"
+        )
+        assert report in links, path
+        assert f"{REPOSITORY}/evidence-site/edit/main/studies/{ident}.yaml" in links, path

@@ -308,7 +308,7 @@ def draft_text(study: Any, record_id: str) -> str:
         f"{SCHEMA_LINE}\n"
         f"Draft imported from ClinicalTrials.gov {nct}"
         + (f" (registry data of {version})" if version else "")
-        + ". Replace every value marked TODO (`python -m generator check` lists them),"
+        + ". Replace every value marked TODO (`make check` lists them),"
         " delete what does not apply, and keep facts to what the sources say. Comments list"
         " the registry's own words and what was not imported."
     )
@@ -1465,7 +1465,8 @@ def _references(nct: str, title: str | None, protocol: dict[str, Any]) -> list[A
                     "id": _slug(f"pmid-{pmid}", taken, "paper"),
                     "type": todo("the kind of source (article, review, ...)"),
                     "title": todo(
-                        f"run `python -m generator import-ref` on PubMed's record of PMID {pmid}"
+                        f"run `make import-ref FILE=... REF_ID=pmid-{pmid}` on PubMed's record of "
+                        f"PMID {pmid}"
                     ),
                     "pmid": pmid,
                 },

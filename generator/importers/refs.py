@@ -1,9 +1,12 @@
-"""Import references: PubMed XML (efetch) or CSL-JSON / Crossref JSON -> reference entries.
+"""Import references: PubMed MEDLINE (.nbib) or XML (efetch), RIS, or CSL-JSON / Crossref
+JSON -> reference entries.
 
 Pure: takes the file's text and returns reference drafts in the schema's reference fields.
 XML is parsed with expat directly and refuses entity declarations and DTD internal subsets,
 so a file can neither expand entities ("billion laughs") nor make the parser fetch anything;
-PubMed's own DOCTYPE line (a public identifier, no internal subset) is accepted.
+PubMed's own DOCTYPE line (a public identifier, no internal subset) is accepted. MEDLINE and
+RIS are line-based tag formats, read here with the same rules as the PubMed XML (publication
+types, dates, DOIs), so one paper gives one entry whichever export it comes from.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import xml.parsers.expat
 from typing import Any
 from xml.etree.ElementTree import Element, TreeBuilder
 
-from generator.draft import clean, emit_item, settle, todo
+from generator.draft import MAIN_REFERENCE, clean, emit_item, settle, todo
 from generator.errors import ImportFailed
 from generator.schema import labels
 
@@ -39,9 +42,14 @@ PUBMED_TYPES = (
 """PubMed publication types, most telling first; a retraction is never typed automatically."""
 
 
+FORMATS = "PubMed MEDLINE (.nbib) or XML (efetch), RIS, or CSL-JSON / Crossref JSON"
+"""What import-ref reads, for messages."""
+
+
 def read_references(text: str) -> list[dict[str, Any]]:
-    """Reference drafts from the text of a PubMed XML or CSL-JSON / Crossref JSON file."""
-    start = text.lstrip("\ufeff \t\r\n")[:1]
+    """Reference drafts from the text of a file in one of the FORMATS."""
+    body = text.lstrip("\ufeff \t\r\n")
+    start = body[:1]
     try:
         if start == "<":
             return from_pubmed(parse_xml(text))
@@ -49,7 +57,11 @@ def read_references(text: str) -> list[dict[str, Any]]:
             return from_csl(json.loads(text))
     except RecursionError:
         raise ImportFailed("nested too deeply") from None
-    raise ImportFailed("expected PubMed XML (efetch) or CSL-JSON / Crossref JSON")
+    if _MEDLINE_START.match(body):
+        return from_medline(text)
+    if _RIS_START.search(body):  # some exports open with a line or two before the first record
+        return from_ris(text)
+    raise ImportFailed(f"expected {FORMATS}")
 
 
 # --- XML -------------------------------------------------------------------------------------
@@ -322,21 +334,258 @@ def _ref_id(authors: list[str], year: int | None) -> str:
     return f"{words}-{year}" if year else words
 
 
+# --- MEDLINE (.nbib) and RIS: tagged lines ---------------------------------------------------
+
+_MEDLINE_START = re.compile(r"PMID- ?[0-9]")
+_RIS_START = re.compile(r"^TY {1,2}- ?\S", re.MULTILINE)
+_MEDLINE_LINE = re.compile(r"([A-Z][A-Z0-9]{1,3}) {0,3}- ?(.*)")
+_RIS_LINE = re.compile(r"([A-Z][A-Z0-9]) {1,2}- ?(.*)")
+
+Tagged = list[tuple[str, str]]
+"""One record of a tagged file: (tag, value) in file order, continuation lines joined."""
+
+
+def _tagged_records(
+    text: str, line: re.Pattern[str], *, first: str, last: str | None
+) -> list[Tagged]:
+    """Split a MEDLINE or RIS file into records of (tag, value).
+
+    A record starts at its `first` tag and ends at a blank line (MEDLINE) or at its `last`
+    tag (RIS: `ER`); a line without a tag continues the value above it.
+    """
+    records: list[Tagged] = []
+    current: Tagged | None = None
+    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):
+        found = line.fullmatch(raw.rstrip())
+        if found and found.group(1) == first:
+            current = []
+            records.append(current)
+        if not raw.strip():
+            if last is None:
+                current = None
+            continue
+        if current is None:
+            if found:
+                raise ImportFailed(f"a record must start with its {first} line", number, 1)
+            continue  # text between records (a RIS file's preamble, say)
+        if found:
+            tag, value = found.group(1), clean(found.group(2))
+            if tag == last:
+                current = None
+                continue
+            current.append((tag, value))
+        elif current:
+            tag, value = current[-1]
+            current[-1] = (tag, clean(f"{value} {raw}"))
+    if not records:
+        raise ImportFailed(f"no records: a record starts with a {first} line")
+    return records
+
+
+def _values(record: Tagged, *tags: str) -> list[str]:
+    """Values of the first of `tags` that the record has (in file order), non-empty only."""
+    for tag in tags:
+        found = [value for name, value in record if name == tag and value]
+        if found:
+            return found
+    return []
+
+
+def _value(record: Tagged, *tags: str) -> str | None:
+    found = _values(record, *tags)
+    return found[0] if found else None
+
+
+def from_medline(text: str) -> list[dict[str, Any]]:
+    """Reference drafts from PubMed's MEDLINE format (.nbib; efetch rettype=medline)."""
+    return [
+        _medline_record(record)
+        for record in _tagged_records(text, _MEDLINE_LINE, first="PMID", last=None)
+    ]
+
+
+def _medline_record(record: Tagged) -> dict[str, Any]:
+    # AU (Surname Initials) and CN (a group's name) in the order PubMed lists them.
+    authors = [value[:120] for tag, value in record if tag in ("AU", "CN") and value]
+    kinds = _values(record, "PT")
+    ref: dict[str, Any] = {"type": _pubmed_type(kinds)}
+    if authors:
+        ref["authors"] = authors
+    title = _value(record, "TI", "TT")
+    ref["title"] = _strip_period(title) if title else todo("the article's title")
+    journal = _value(record, "TA", "JT")
+    if journal:
+        ref["journal"] = journal
+    year, date = _medline_date(_value(record, "DP"))
+    if year:
+        ref["year"] = year
+    if date and date != str(year):
+        ref["date"] = date
+    for field, tag in (("volume", "VI"), ("issue", "IP"), ("pages", "PG")):
+        value = _value(record, tag)
+        if value:
+            ref[field] = value
+    doi = next(
+        (
+            value.removesuffix("[doi]").strip()
+            for value in _values(record, "LID") + _values(record, "AID")
+            if value.endswith("[doi]")
+        ),
+        None,
+    )
+    if doi:
+        ref["doi"] = doi
+    for field, tag in (("pmid", "PMID"), ("pmcid", "PMC")):
+        value = _value(record, tag)
+        if value:
+            ref[field] = value
+    if "Retracted Publication" in kinds:
+        ref["note"] = "Retracted publication (PubMed)."
+    return {"id": _ref_id(authors, year), **ref}
+
+
+_DP = re.compile(r"([0-9]{4})(?: ([A-Za-z]{3})(?: ([0-9]{1,2}))?)?")
+
+
+def _medline_date(text: str | None) -> tuple[int | None, str | None]:
+    """'2020 Feb' -> (2020, '2020-02'); a season or a span ('2021 Jun-Jul') gives the year."""
+    if not text:
+        return None, None
+    whole = _DP.fullmatch(text)
+    if whole is None:
+        start = re.match(r"([0-9]{4})", text)
+        return (int(start.group(1)), None) if start else (None, None)
+    year = int(whole.group(1))
+    month = MONTHS.get((whole.group(2) or "").lower())
+    day = int(whole.group(3)) if whole.group(3) else None
+    return year, _date_text(year, int(month) if month else None, day)
+
+
+def from_ris(text: str) -> list[dict[str, Any]]:
+    """Reference drafts from RIS (reference managers, journals, Crossref, doi.org)."""
+    return [
+        _ris_record(record) for record in _tagged_records(text, _RIS_LINE, first="TY", last="ER")
+    ]
+
+
+_DOI_URL = re.compile(r"(?i)https?://(?:dx\.)?doi\.org/")
+
+
+def _ris_record(record: Tagged) -> dict[str, Any]:
+    authors = [_person(value) for value in _values(record, "AU", "A1")]
+    year, date = _ris_date(_value(record, "DA"), _value(record, "PY", "Y1"))
+    ref: dict[str, Any] = {"type": _ris_type(record)}
+    if authors:
+        ref["authors"] = authors
+    title = _value(record, "TI", "T1")
+    ref["title"] = _strip_period(title) if title else todo("the work's title")
+    journal = _value(record, "J2", "JA", "J1", "JO", "T2", "JF")
+    if journal:
+        ref["journal"] = journal
+    if year:
+        ref["year"] = year
+    if date and date != str(year):
+        ref["date"] = date
+    for field, tag in (("volume", "VL"), ("issue", "IS")):
+        value = _value(record, tag)
+        if value:
+            ref[field] = value
+    pages = _ris_pages(_value(record, "SP"), _value(record, "EP"))
+    if pages:
+        ref["pages"] = pages
+    urls = _values(record, "UR")
+    doi = _value(record, "DO") or next((u for u in urls if _DOI_URL.match(u)), None)
+    if doi:
+        ref["doi"] = _DOI_URL.sub("", doi, count=1)
+    database = " ".join(_values(record, "DB") + _values(record, "DP")).lower()
+    accession = _value(record, "AN")
+    if (
+        accession
+        and accession.isdigit()
+        and any(n in database for n in ("pubmed", "medline", "nlm"))
+    ):
+        ref["pmid"] = accession
+    pmcid = next((v for v in _values(record, "C2") if re.fullmatch(r"PMC[0-9]+", v)), None)
+    if pmcid:
+        ref["pmcid"] = pmcid
+    if urls and "doi" not in ref and "pmid" not in ref:
+        ref["url"] = urls[0]
+    return {"id": _ref_id(authors, year), **ref}
+
+
+def _person(name: str) -> str:
+    """'Ren, Zhuxiao' or 'Ren, Z.' -> 'Ren Z' (as PubMed writes names); other forms as they are."""
+    if "," not in name:
+        return name[:120]
+    family, given = (part.strip() for part in name.split(",", 1))
+    return " ".join(p for p in (family, _initials(given)) if p)[:120]
+
+
+def _initials(given: str) -> str:
+    return "".join(part[0] for part in re.split(r"[\s.\-]+", given) if part)
+
+
+def _ris_type(record: Tagged) -> str:
+    """A RIS record's kind: from PubMed publication types when the file carries them (in M3,
+    as reference managers export a PubMed record), else only what TY says for certain."""
+    kinds = [k.strip() for value in _values(record, "M3") for k in value.split(";")]
+    if any(kind in dict(PUBMED_TYPES) for kind in kinds):
+        return _pubmed_type(kinds)
+    ris_type = _value(record, "TY") or ""
+    if ris_type == "ABST":
+        return "abstract"
+    choices = ", ".join(labels("reference_type"))
+    return todo(f"the kind of source (the file says TY {ris_type}): choose from {choices}")
+
+
+def _ris_date(full: str | None, year_text: str | None) -> tuple[int | None, str | None]:
+    """RIS dates are 'YYYY/MM/DD/other' with parts left empty ('2020/02//')."""
+    for text in (full, year_text):
+        parts = (text or "").split("/")
+        if not re.fullmatch(r"[0-9]{4}", parts[0].strip()):
+            continue
+        year = int(parts[0])
+        numbers = [int(p) if p.strip().isdigit() else None for p in parts[1:3]]
+        month, day = [*numbers, None, None][:2]
+        return year, _date_text(year, month, day if month else None)
+    return None, None
+
+
+def _ris_pages(start: str | None, end: str | None) -> str | None:
+    if start and end and end != start:
+        return f"{start}-{end}"
+    return start or end
+
+
 # --- text ------------------------------------------------------------------------------------
 
 
-def snippet(references: list[dict[str, Any]]) -> str:
-    """YAML text of the references, indented to paste under `references:` in a record."""
+def snippet(references: list[dict[str, Any]], ident: str = MAIN_REFERENCE) -> str:
+    """YAML text of the references, indented to paste under `references:` in a record.
+
+    The first reference is named `ident`: by default the id that `new` gives the study's own
+    report, so pasting it over the skeleton's entry makes the skeleton's `sources` resolve.
+    Any further references in the same file keep their author-year ids (e.g. `ren-2020`).
+    """
     taken: set[str] = set()
     settled = []
-    for ref in references:
-        ident, n = ref["id"], 2
-        while ident in taken:
-            ident, n = f"{ref['id']}-{n}", n + 1
-        taken.add(ident)
-        settled.append(_settle({**ref, "id": ident}))
+    for index, ref in enumerate(references):
+        base = ident if index == 0 else ref["id"]
+        name, n = base, 2
+        while name in taken:
+            name, n = f"{base}-{n}", n + 1
+        taken.add(name)
+        settled.append(_settle({**ref, "id": name}))
     body = "".join(emit_item(ref, indent=2) for ref in settled)
-    return "# Paste under `references:` in the record; keep ids unique within the record.\n" + body
+    where = (
+        f"over the skeleton's `- id: {ident}` entry,\n# if it has one"
+        if ident == MAIN_REFERENCE
+        else "as a further entry,\n# cited by its id"
+    )
+    return (
+        f"# Paste under `references:` in the record ({where}); keep ids unique within the "
+        "record.\n" + body
+    )
 
 
 def _settle(ref: dict[str, Any]) -> dict[str, Any]:
