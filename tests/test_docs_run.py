@@ -259,6 +259,11 @@ def test_contributing_is_run_as_written(tmp_path: Path) -> None:
     guide = GUIDE.read_text(encoding="utf-8")
     commands = documented_commands(guide)
     project = scratch_copy(tmp_path / "project")
+    # The guide's example paper is on the site already; the walk-through adds it afresh.
+    (project / "studies" / "ren-2020-autologous-cord-blood-preterm.yaml").unlink()
+    (project / "data" / "key-messages.yaml").unlink()  # it cites that record
+    for related in (project / "studies").glob("*.yaml"):
+        assert "ren-2020-autologous-cord-blood-preterm" not in related.read_text("utf-8"), related
     new_record: Path | None = None
     drafts: list[Path] = []
     pasted = filled = False
