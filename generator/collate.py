@@ -25,6 +25,7 @@ from generator.model import (
     Reference,
     Study,
 )
+from generator.report import months_before, parse_day, period_end
 from generator.schema import annotated, date_events, having, labels
 
 LATEST_COUNT = 5
@@ -202,6 +203,11 @@ def headline(study: Study, cell_type: str | None = None) -> Headline:
 
 def no_results_text(study: Study) -> str:
     """What a table says for a study with no result to show."""
+    if reporting_gap(study):
+        return "Completed over a year before its status was checked; no results found"
+    posted = dict(study.dates.entries).get("results_posted") if study.dates else None
+    if posted and study.evidence_kind == "registered-trial":
+        return f"Results posted on the registry on {posted}; not yet recorded on this site"
     text = annotated("evidence_kind", "x-no-results-yet").get(study.evidence_kind)
     if text:
         return str(text)
@@ -659,6 +665,24 @@ class HarmRow:
     study: Study
     arm: str | None
     counts: dict[str, tuple[str, ...]]
+
+
+GAP_MONTHS = 12
+"""A trial completed this long before its status was read, without results, is a reporting gap."""
+
+
+def reporting_gap(study: Study) -> bool:
+    """A registered trial completed at least 12 months before its status was checked (or the
+    record reviewed) with no results found. Dated from the record, never from today, so the
+    same records give the same pages."""
+    if study.evidence_kind != "registered-trial" or study.status != "completed":
+        return False
+    dates = dict(study.dates.entries) if study.dates else {}
+    if dates.get("results_posted"):
+        return False  # posted, not yet read for this site: not "no results found"
+    end = period_end(dates.get("completion") or dates.get("primary_completion"))
+    checked = parse_day(study.status_checked or study.last_reviewed)
+    return end is not None and checked is not None and end < months_before(checked, GAP_MONTHS)
 
 
 def no_results_yet(study: Study) -> bool:

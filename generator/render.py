@@ -40,6 +40,7 @@ from generator.collate import (
     no_results_text,
     pooled_kinds,
     ratio_measures,
+    reporting_gap,
     study_badges,
 )
 from generator.errors import RenderError
@@ -762,6 +763,12 @@ def map_bubble(cell: MapCell) -> str:
     )
 
 
+def status_text(study: Study) -> str:
+    """The status in words; a completed registration without results a year on says so."""
+    shown = label(study.status, "status")
+    return f"{shown}, no results found" if reporting_gap(study) else shown
+
+
 def vocabulary(name: str) -> list[str]:
     return list(labels(name))
 
@@ -839,6 +846,7 @@ def environment() -> jinja2.Environment:
         search_terms=search_terms,
         map_cell=map_cell,
         map_bubble=map_bubble,
+        status_text=status_text,
         vocabulary=vocabulary,
         event_sources=event_sources,
         event_text=event_text,

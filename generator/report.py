@@ -170,6 +170,35 @@ def duplicate_candidates(records: list[RawRecord]) -> Iterator[Issue]:
             )
 
 
+def completed_without_results(record: RawRecord, today: date) -> Iterator[Issue]:
+    """A registered trial completed more than 12 months ago with no results recorded: look
+    for them (the page labels it "completed, no results found" meanwhile)."""
+    if _get(record.data, "evidence_kind") != "registered-trial":
+        return
+    if _get(record.data, "status") != "completed":
+        return
+    value = _get(record.data, "dates", "completion") or _get(
+        record.data, "dates", "primary_completion"
+    )
+    end = period_end(value)
+    posted = _get(record.data, "dates", "results_posted")
+    if posted:
+        yield _issue(
+            record,
+            ("dates", "results_posted"),
+            f"results were posted on the registry on {posted} and none are recorded; read "
+            "them and record them with the registry as their source",
+        )
+    elif end is not None and end < months_before(today, REVIEW_MONTHS):
+        yield _issue(
+            record,
+            ("status",),
+            f"completed {value}, more than {REVIEW_MONTHS} months ago, and no results are "
+            "recorded; search the registry's results and the literature, and record what you "
+            "find (the page says 'no results found' meanwhile)",
+        )
+
+
 DESCRIBED_NAME = re.compile(r"\(.*\S,\s*\S.*\)")
 """A short name with a plain-words description in brackets: '(place, cells, children)'."""
 
@@ -191,6 +220,7 @@ RecordWarning = Callable[[RawRecord, date], Iterator[Issue]]
 RECORD_WARNINGS: tuple[RecordWarning, ...] = (
     stale_review,
     recruiting_after_completion,
+    completed_without_results,
     name_for_people,
 )
 

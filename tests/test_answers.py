@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import cache
+from pathlib import PurePosixPath
 
 from generator.collate import Site, is_pooled, open_statuses
-from generator.model import Editorial, KeyMessage, Note, Sentence
+from generator.model import Editorial, KeyMessage, Note, Sentence, Study
 from generator.pipeline import Paths, collate
 from generator.render import render_pages
 from tests.conftest import DATA, ROOT
@@ -162,3 +163,31 @@ def test_editorial_text_is_data_not_markup() -> None:
         assert "](javascript:" not in body, name
         assert "--8<--" not in body, name
         assert "&lt;script&gt;" in body, name
+
+
+def test_a_completed_registration_without_results_is_labelled_a_gap_from_its_dates() -> None:
+    from generator.collate import collate_site, reporting_gap
+    from generator.model import build_study
+    from tests.conftest import SITE_URL, minimal_record
+
+    def study(checked: str) -> Study:
+        return build_study(
+            minimal_record(
+                "gap",
+                evidence_kind="registered-trial",
+                status="completed",
+                status_checked=checked,
+                dates={"completion": "2024-02-15", "sources": ["paper"]},
+            )
+        )
+
+    assert not reporting_gap(study("2025-02-15"))  # dated from the record, not from today
+    gap = study("2025-02-16")
+    assert reporting_gap(gap)
+    out = render_pages(collate_site([gap], site_url=SITE_URL))
+    page = out[PurePosixPath("studies/gap.md")]
+    assert "- **Status:** Completed, no results found, as of 2025-02-16" in page
+    assert "no results found" in out[PurePosixPath("studies/index.md")]
+    for real in site().studies:
+        if reporting_gap(real):
+            assert "Completed, no results found" in pages()[f"studies/{real.id}.md"]

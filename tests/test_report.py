@@ -188,3 +188,27 @@ def test_every_real_record_is_named_for_people() -> None:
         w.path.name for w in curation_warnings(loaded.records, TODAY) if w.field == "short_name"
     ]
     assert flagged == []
+
+
+def test_a_registered_trial_completed_a_year_ago_without_results_is_flagged() -> None:
+    record = minimal_record(
+        evidence_kind="registered-trial",
+        status="completed",
+        dates={"completion": "2025-11", "sources": ["paper"]},
+    )
+    assert messages(record, today=date(2026, 11, 30)) == []
+    assert messages(record, today=date(2026, 12, 1)) == [
+        "example-study.yaml: status: completed 2025-11, more than 12 months ago, and no results "
+        "are recorded; search the registry's results and the literature, and record what you "
+        "find (the page says 'no results found' meanwhile)"
+    ]
+    posted = minimal_record(
+        evidence_kind="registered-trial",
+        status="completed",
+        dates={"completion": "2020", "results_posted": "2021-03-01", "sources": ["paper"]},
+    )
+    assert messages(posted) == [
+        "example-study.yaml: dates.results_posted: results were posted on the registry on "
+        "2021-03-01 and none are recorded; read them and record them with the registry as "
+        "their source"
+    ]
