@@ -8,12 +8,13 @@ from generator.model import Study
 def children_counted_once(studies: list[Study]) -> int:
     """An independent count of the README's rule: per trial (one record without a trial), the
     larger of the largest enrolment and the sum of its distinct treated and concurrent control
-    arms; reviews, and follow-ups outside a shared trial, count no one."""
+    arms; reviews, and follow-ups and secondary analyses outside a shared trial, count no one."""
     trials: dict[str, dict[str, object]] = {}
     for s in studies:
         if s.evidence_kind in ("ipd-meta-analysis", "systematic-review"):
             continue
-        if s.trial is None and any(r.relation == "follow-up-of" for r in s.related):
+        again = ("follow-up-of", "secondary-analysis-of")
+        if s.trial is None and any(r.relation in again for r in s.related):
             continue
         key = s.trial.id if s.trial else s.id
         entry = trials.setdefault(key, {"enrolled": 0, "arms": {}, "complete": True})
