@@ -391,7 +391,9 @@ def registry_of(ident: str) -> str | None:
 def registration(registry: str, ident: str) -> str:
     """Registry name and id, linked to the registry where it has stable addresses."""
     url = registry_url(registry, ident)
-    shown = f"{labels('registry')[registry]} {ident}"
+    name = labels("registry")[registry]
+    # "IRCT IRCT2011..." says the name twice: ids that start with it stand alone.
+    shown = ident if ident.casefold().startswith(name.casefold()) else f"{name} {ident}"
     return link(shown, url) if url else text(shown)
 
 
