@@ -62,7 +62,7 @@ import-ref: $(STAMP) ## print a reference entry to paste: make import-ref FILE=x
 	@$(PY) -m generator import-ref $(if $(REF_ID),--id "$(REF_ID)") "$(FILE)"
 
 record-format: $(STAMP) ## rewrite docs/record-format.md from the schema (after changing the schema)
-	$(PY) -m generator.record_format docs/record-format.md
+	$(PY) -m generator record-format docs/record-format.md
 
 pre-commit-check: $(STAMP) ## the pre-commit hooks run by pre-commit on a scratch copy: a valid record passes, a typo fails
 	.ci/pre-commit-check

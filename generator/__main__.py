@@ -26,6 +26,16 @@ MAKE_TARGETS = {
 sub-command's one argument."""
 
 
+REQUIRED = (
+    ("yaml", "pyyaml"),
+    ("jinja2", "jinja2"),
+    ("jsonschema", "jsonschema"),
+    ("jsonschema_rs", "jsonschema-rs"),
+    ("mkdocs", "mkdocs"),
+)
+"""(module, package) for every third-party package a command imports."""
+
+
 def instead(argv: list[str], reason: str) -> str:
     """The one line shown when this Python cannot run the generator: what to run instead."""
     venv = os.path.join(".venv", "bin", "python")
@@ -46,13 +56,13 @@ def unavailable() -> str | None:
     if sys.version_info < (3, 11):  # noqa: UP036 (this file is read by older Pythons too)
         version = ".".join(str(part) for part in sys.version_info[:2])
         return f"the generator needs Python 3.11 or newer, and {sys.executable} is {version}"
-    try:
-        import generator.cli  # noqa: F401  (imports every package a command needs)
-    except ModuleNotFoundError as exc:
-        missing = (exc.name or "").split(".")[0]
-        if not missing or missing == "generator":
-            raise  # a bug in the generator itself: show it
-        return f"{missing} is not installed for {sys.executable}"
+    # The command line imports what a command needs only when it runs; look the packages up
+    # here (without importing them) so a missing one is one line, not a traceback later.
+    import importlib.util
+
+    for module, package in REQUIRED:
+        if importlib.util.find_spec(module) is None:
+            return f"{package} is not installed for {sys.executable}"
     return None
 
 

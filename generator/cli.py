@@ -1,41 +1,34 @@
 """Command line: `python -m generator check | generate | build | serve | new | import-ctgov |
-import-ref | report | refresh | diff`.
+import-ref | report | refresh | diff | record-format`.
 
-The only module that prints or decides exit codes. Exit 0: success; 1: invalid records or a
-failed site build; 2: wrong usage (argparse).
+The only module that prints or decides exit codes: each command calls one library function
+(pipeline, build, authoring, refresh, diff) and shows what it returns. Exit 0: success;
+1: invalid records or a failed site build; 2: wrong usage (argparse). Imports are made by the
+command that needs them, so `check` does not load Jinja, the importers or the diff.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from generator import diff, refresh
 from generator.draft import MAIN_REFERENCE
-from generator.errors import BuildError, GeneratorError, ImportFailed, Issue, ValidationFailed
-from generator.importers import ctgov, refs
-from generator.load import load_records
-from generator.pipeline import GenerateReport, Paths, collate, generate_site, review
-from generator.scaffold import skeleton, valid_key, valid_record_id
-from generator.write import replace_dir
+from generator.errors import GeneratorError, Issue, ValidationFailed
+from generator.importers.refs import FORMATS
 
-MAX_SOURCE_BYTES = 64 * 1024 * 1024
-"""Registry records with posted results run to a few megabytes; this is far beyond any."""
+if TYPE_CHECKING:
+    from generator.pipeline import GenerateReport, Paths
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    from generator.pipeline import Paths
+
     parser = _parser()
     args = parser.parse_args(argv)
     paths = Paths.from_root(Path(args.root))
@@ -78,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--site-dir", help="output folder (default: ROOT/site)")
     build.add_argument(
         "--engine",
-        choices=ENGINES,
+        choices=("mkdocs", "zensical"),
         default="mkdocs",
         help="site engine: MkDocs (default) or its successor Zensical, from the same mkdocs.yml",
     )
@@ -103,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ctgov_cmd.set_defaults(command=_import_ctgov)
     ref_cmd = commands.add_parser(
-        "import-ref", help=f"print reference entries to paste, from {refs.FORMATS}"
+        "import-ref", help=f"print reference entries to paste, from {FORMATS}"
     )
     ref_cmd.add_argument("file", help="the downloaded file (.nbib, .xml, .ris or .json)")
     ref_cmd.add_argument(
@@ -148,6 +141,11 @@ def _parser() -> argparse.ArgumentParser:
     diff_cmd.add_argument("base", help="git revision to compare from, e.g. main")
     diff_cmd.add_argument("head", nargs="?", help="git revision (default: the working tree)")
     diff_cmd.set_defaults(command=_diff)
+    record_format = commands.add_parser(
+        "record-format", help="write docs/record-format.md from the schema (when it differs)"
+    )
+    record_format.add_argument("target", nargs="?", help="default: docs/record-format.md")
+    record_format.set_defaults(command=_record_format)
     return parser
 
 
@@ -205,24 +203,37 @@ def _escape(value: str, *, property: bool = False) -> str:
 
 
 def _generate_command(args: argparse.Namespace, paths: Paths) -> int:
-    _generate(args, paths)
+    from generator.pipeline import generate_site
+
+    _print_generated(generate_site(paths))
     return 0
 
 
+def _print_generated(report: GenerateReport) -> None:
+    print(
+        f"{report.records} record(s) -> {report.files} file(s): "
+        f"{report.written} written, {report.removed} removed, {report.unchanged} unchanged"
+        + (" (nothing changed since the last run)" if report.skipped else "")
+    )
+
+
 def _check(args: argparse.Namespace, paths: Paths) -> int:
-    _, warnings = review(paths, args.today or date.today())
-    try:
-        site = collate(paths)
-    except ValidationFailed as failed:
-        _print_issues(failed.issues, paths.root)
-        _print_warnings(warnings, paths.root)
+    from generator.pipeline import check
+
+    checked = check(paths, args.today or date.today())
+    if checked.site is None:
+        _print_issues(checked.problems, paths.root)
+        _print_warnings(checked.warnings, paths.root)
         return 1
+    site = checked.site
     print(f"{len(site.studies)} record(s) and {len(site.glossary)} glossary term(s) OK")
-    _print_warnings(warnings, paths.root)
+    _print_warnings(checked.warnings, paths.root)
     return 0
 
 
 def _report(args: argparse.Namespace, paths: Paths) -> int:
+    from generator.pipeline import review
+
     if not paths.studies.is_dir():
         raise GeneratorError(f"{paths.studies}: records folder not found")
     to_fill, warnings = review(paths, args.today or date.today())
@@ -235,13 +246,9 @@ def _report(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _new(args: argparse.Namespace, paths: Paths) -> int:
-    if not valid_record_id(args.id):
-        raise GeneratorError(
-            f"{args.id!r} is not a record id: use lower-case letters, digits and hyphens "
-            "(at most 80 characters; 'index' is reserved)"
-        )
-    target = paths.studies / f"{args.id}.yaml"
-    _create(target, skeleton(args.id), paths.root)
+    from generator.authoring import new_record
+
+    target = new_record(paths, args.id)
     shown = os.path.relpath(target, paths.root)
     print(f"wrote {shown}. Next (CONTRIBUTING.md):")
     print("  1. add the study's own report: `make import-ref FILE=paper.nbib` prints its entry;")
@@ -251,107 +258,32 @@ def _new(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-def _create(target: Path, text: str, root: Path) -> None:
-    """Write a new file; never replace an existing one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with target.open("x", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-    except FileExistsError:
-        shown = os.path.relpath(target, root)
-        raise GeneratorError(f"{shown} already exists; choose another id") from None
-
-
-def _read_source(path: Path) -> str:
-    """The text of a file to import, or a FILE:LINE:COL problem."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise _source_problem(path, f"file is {size} bytes; the limit is {MAX_SOURCE_BYTES}")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _source_problem(path, f"cannot read file: {exc.strerror or exc}") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise _source_problem(path, "file is not valid UTF-8 text", line) from None
-
-
-def _source_problem(path: Path, message: str, line: int = 1, column: int = 1) -> ValidationFailed:
-    return ValidationFailed([Issue(path, line, column, "", message)])
-
-
-def _read_json(path: Path) -> Any:
-    text = _read_source(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _source_problem(path, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
-    except RecursionError:
-        raise _source_problem(path, "JSON nested too deeply") from None
-
-
 def _import_ctgov(args: argparse.Namespace, paths: Paths) -> int:
-    source = Path(args.file)
-    study = _read_json(source)
-    try:
-        nct = ctgov.registration_id(study)
-    except ImportFailed as exc:
-        raise _source_problem(source, str(exc), exc.line, exc.column) from None
-    existing = _records_with_registration(paths, nct)
-    if existing:
-        return _report_changes(existing, study, nct, paths)
-    record_id = args.id or nct.lower()
-    if not valid_record_id(record_id):
-        raise GeneratorError(f"{record_id!r} is not a record id")
-    text = ctgov.draft_text(study, record_id)
-    to_fill = text.count('"TODO:')
-    if args.stdout:
-        sys.stdout.write(text)
-        return 0
-    target = paths.studies / f"{record_id}.yaml"
-    _create(target, text, paths.root)
-    shown = os.path.relpath(target, paths.root)
-    print(f"wrote {shown} from {nct}: {to_fill} value(s) marked TODO to fill in.")
-    print("Next: `make check` lists them; delete entries that do not apply")
-    print("(e.g. interventions that are not cell products), then run `make site`.")
-    return 0
+    from generator.authoring import import_ctgov
 
-
-def _records_with_registration(paths: Paths, nct: str) -> list[Any]:
-    loaded = load_records(paths.studies) if paths.studies.is_dir() else None
-    found = []
-    for record in loaded.records if loaded else []:
-        registrations = record.data.get("registrations") if isinstance(record.data, dict) else None
-        if isinstance(registrations, list) and any(
-            isinstance(r, dict) and r.get("id") == nct for r in registrations
-        ):
-            found.append(record)
-    return found
-
-
-def _report_changes(records: list[Any], study: Any, nct: str, paths: Paths) -> int:
-    """A second import: say what the registry now says differently; change nothing."""
-    for record in records:
-        changes = ctgov.registry_changes(record.data, study)
-        for change in changes:
-            line, column = record.locate(change.field)
-            print(
-                Issue(record.path, line, column, ".".join(change.field), change.message).format(
-                    paths.root
-                )
-            )
-        shown = os.path.relpath(record.path, paths.root)
-        summary = f"{len(changes)} change(s)" if changes else "no changes"
+    done = import_ctgov(paths, Path(args.file), args.id, write=not args.stdout)
+    for reimport in done.reimports:
+        for change in reimport.changes:
+            print(change.format(paths.root))
+        shown = os.path.relpath(reimport.record.path, paths.root)
+        summary = f"{len(reimport.changes)} change(s)" if reimport.changes else "no changes"
         print(
-            f"{shown} already holds {nct}: {summary} in status, dates and enrolment; "
+            f"{shown} already holds {done.nct}: {summary} in status, dates and enrolment; "
             "the record was not changed (edit it by hand, then update last_reviewed)"
         )
+    if done.draft is not None:
+        sys.stdout.write(done.draft)
+    if done.written is not None:
+        shown = os.path.relpath(done.written, paths.root)
+        print(f"wrote {shown} from {done.nct}: {done.to_fill} value(s) marked TODO to fill in.")
+        print("Next: `make check` lists them; delete entries that do not apply")
+        print("(e.g. interventions that are not cell products), then run `make site`.")
     return 0
 
 
 def _refresh(args: argparse.Namespace, paths: Paths) -> int:
+    from generator import refresh
+
     if args.list_ids:
         print("\n".join(refresh.registered_ids(paths.studies)))
         return 0
@@ -369,6 +301,8 @@ def _refresh(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _diff(args: argparse.Namespace, paths: Paths) -> int:
+    from generator import diff
+
     base = diff.snapshot(paths.root, paths.studies, args.base)
     head = diff.snapshot(paths.root, paths.studies, args.head)
     sys.stdout.write(diff.meaning_diff(base, head))
@@ -376,155 +310,41 @@ def _diff(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _import_ref(args: argparse.Namespace, paths: Paths) -> int:
-    if not valid_key(args.id):
-        raise GeneratorError(
-            f"{args.id!r} is not a reference id: use lower-case letters, digits and hyphens "
-            "(at most 40 characters), e.g. paper or registry"
-        )
-    source = Path(args.file)
-    text = _read_source(source)
-    try:
-        references = refs.read_references(text)
-    except ImportFailed as exc:
-        raise _source_problem(source, str(exc), exc.line, exc.column) from None
-    except json.JSONDecodeError as exc:
-        raise _source_problem(source, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
-    sys.stdout.write(refs.snippet(references, args.id))
+    from generator.authoring import reference_entry
+
+    sys.stdout.write(reference_entry(Path(args.file), args.id))
     return 0
-
-
-def _generate(args: argparse.Namespace, paths: Paths) -> GenerateReport:
-    report = generate_site(paths)
-    print(
-        f"{report.records} record(s) -> {report.files} file(s): "
-        f"{report.written} written, {report.removed} removed, {report.unchanged} unchanged"
-        + (" (nothing changed since the last run)" if report.skipped else "")
-    )
-    return report
 
 
 def _build(args: argparse.Namespace, paths: Paths) -> int:
-    started = time.perf_counter()
-    site_dir = (Path(args.site_dir) if args.site_dir else paths.root / "site").absolute()
-    _check_site_target(site_dir, paths)
-    report = _generate(args, paths)
-    # Build beside the old site and swap it in only when complete: a failed or interrupted
-    # build leaves the previous site as it was.
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{site_dir.name}.build-"
-    for stale in site_dir.parent.glob(prefix + "*"):  # left by a build that was killed (-9)
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=prefix))
-    config = paths.root / ZENSICAL_CONFIG
-    try:
-        if args.engine == "zensical":
-            command = _zensical(paths, staging)
-        else:
-            # Not `--quiet`: it hides warnings from the count that `--strict` fails on, so
-            # broken links would pass. Its INFO lines are dropped here instead.
-            command = _mkdocs(paths, "build", "--strict", "--site-dir", str(staging))
-        result = subprocess.run(
-            command,
-            cwd=paths.root,
-            env=_mkdocs_env(report.latest_review),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            check=False,
-        )
-        for line in result.stdout.splitlines():
-            if not line.startswith("INFO "):
-                print(line, file=sys.stderr)
-        if result.returncode != 0:
-            raise BuildError(
-                f"{args.engine} build failed (exit {result.returncode}); see messages above"
-            )
-        replace_dir(staging, site_dir)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-        config.unlink(missing_ok=True)
-    print(f"site built in {site_dir} ({time.perf_counter() - started:.1f} s)")
+    from generator.build import build_site
+
+    built = build_site(
+        paths,
+        engine=args.engine,
+        site_dir=Path(args.site_dir) if args.site_dir else None,
+        on_generated=_print_generated,
+        on_engine_line=lambda line: print(line, file=sys.stderr),
+    )
+    print(f"site built in {built.site_dir} ({built.seconds:.1f} s)")
     return 0
 
 
-ENGINES = ("mkdocs", "zensical")
-ZENSICAL_CONFIG = ".zensical-build.yml"
-"""Temporary config: Zensical has no --site-dir, but honours INHERIT."""
-
-
-def _zensical(paths: Paths, staging: Path) -> list[str]:
-    """Zensical reads mkdocs.yml as it is; only the output folder (staging) is overridden."""
-    if importlib.util.find_spec("zensical") is None:
-        raise BuildError("zensical is not installed; run `make site ENGINE=zensical`")
-    if not staging.is_relative_to(paths.root.absolute()):
-        raise BuildError(f"zensical builds only inside the project folder, not {staging.parent}")
-    relative = staging.relative_to(paths.root.absolute()).as_posix()
-    config = paths.root / ZENSICAL_CONFIG
-    config.write_text(f"INHERIT: mkdocs.yml\nsite_dir: {json.dumps(relative)}\n", "utf-8")
-    return [sys.executable, "-m", "zensical", "build", "--strict", "--config-file", str(config)]
-
-
-def _check_site_target(site_dir: Path, paths: Paths) -> None:
-    """Refuse to replace a folder that holds project files or is not a previous build."""
-    target = site_dir.resolve()
-    for kept in (paths.root, paths.studies, paths.content, paths.glossary.parent):
-        kept = kept.resolve()
-        inside_inputs = kept != paths.root.resolve() and target.is_relative_to(kept)
-        if kept.is_relative_to(target) or inside_inputs:
-            raise BuildError(f"refusing to build into {site_dir}: it overlaps {kept}")
-    if target.is_dir() and any(target.iterdir()) and not (target / "sitemap.xml").is_file():
-        raise BuildError(
-            f"refusing to replace {site_dir}: it is not empty and does not look like a built site"
-        )
-
-
 def _serve(args: argparse.Namespace, paths: Paths) -> int:
-    _generate(args, paths)
-    server = subprocess.Popen(
-        _mkdocs(paths, "serve", "--dev-addr", args.addr), cwd=paths.root, env=_mkdocs_env()
+    from generator.build import serve
+
+    return serve(
+        paths,
+        args.addr,
+        on_generated=_print_generated,
+        on_invalid=lambda failed: _print_issues(failed.issues, paths.root),
     )
-    seen = _inputs_state(paths)
-    try:
-        while server.poll() is None:
-            time.sleep(1)
-            now = _inputs_state(paths)
-            if now == seen:
-                continue
-            seen = now
-            try:
-                _generate(args, paths)  # writes only changed pages; mkdocs reloads those
-            except ValidationFailed as failed:
-                _print_issues(failed.issues, paths.root)
-    finally:
-        server.terminate()
-        server.wait()
-    return server.returncode or 0
 
 
-def _inputs_state(paths: Paths) -> dict[Path, tuple[int, int]]:
-    """Modification time and size of every input, to notice edits by polling."""
-    files = [*paths.studies.glob("*.yaml"), paths.glossary]
-    state = {}
-    for path in files:
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        state[path] = (info.st_mtime_ns, info.st_size)
-    return state
+def _record_format(args: argparse.Namespace, paths: Paths) -> int:
+    from generator.record_format import REPOSITORY_COPY, write_repository_copy
 
-
-def _mkdocs(paths: Paths, *args: str) -> list[str]:
-    config = str(paths.root / "mkdocs.yml")
-    return [sys.executable, "-m", "mkdocs", args[0], "--config-file", config, *args[1:]]
-
-
-def _mkdocs_env(latest_review: str | None = None) -> dict[str, str]:
-    # Material 9.8 prints a banner about MkDocs 2.0 on every build; it is noise here.
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    if latest_review and not env.get("SOURCE_DATE_EPOCH"):
-        # The sitemap's dates come from the records, not the clock: same records, same bytes.
-        stamp = datetime.strptime(latest_review, "%Y-%m-%d").replace(tzinfo=UTC)
-        env["SOURCE_DATE_EPOCH"] = str(int(stamp.timestamp()))
-    return env
+    target = Path(args.target) if args.target else paths.root / REPOSITORY_COPY
+    changed = write_repository_copy(target)
+    print(f"wrote {target}" if changed else f"{target} is up to date")
+    return 0

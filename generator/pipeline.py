@@ -17,7 +17,14 @@ from typing import Any
 from generator.cache import STATE_FILE, State, input_digest, output_stats, read_state, save_state
 from generator.collate import Site, collate_site
 from generator.errors import Issue, ValidationFailed
-from generator.load import RawRecord, load_file, load_records, load_repository, load_site_url
+from generator.load import (
+    LoadResult,
+    RawRecord,
+    load_file,
+    load_records,
+    load_repository,
+    load_site_url,
+)
 from generator.model import Editorial, GlossaryTerm, Study, build_editorial, build_study
 from generator.report import curation_warnings
 from generator.write import write_if_changed, write_pages
@@ -151,17 +158,38 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def collate(paths: Paths) -> Site:
-    """Check the records and the glossary together (all problems at once), then collate."""
+def collate(paths: Paths, loaded: LoadResult | None = None) -> Site:
+    """Check the records and the glossary together (all problems at once), then collate.
+
+    `loaded`: the records when the caller has already read them (each is parsed once).
+    """
     with _no_cycle_collection():
-        return _collate(paths)
+        return _collate(paths, loaded or load_records(paths.studies))
 
 
-def _collate(paths: Paths) -> Site:
+@dataclass(frozen=True)
+class CheckReport:
+    """What `check` found: the collated site (None when invalid), problems and warnings."""
+
+    site: Site | None
+    problems: list[Issue]
+    warnings: list[Issue]
+
+
+def check(paths: Paths, today: date) -> CheckReport:
+    """Validate everything, reading each record once, plus the curation warnings."""
+    loaded = load_records(paths.studies)
+    warnings = curation_warnings(loaded.records, today)
+    try:
+        return CheckReport(collate(paths, loaded), [], warnings)
+    except ValidationFailed as failed:
+        return CheckReport(None, failed.issues, warnings)
+
+
+def _collate(paths: Paths, loaded: LoadResult) -> Site:
     from generator.validate import validate_records
 
     problems: list[Issue] = []
-    loaded = load_records(paths.studies)
     problems += loaded.issues + validate_records(loaded.records)
     glossary: tuple[GlossaryTerm, ...] = ()
     try:

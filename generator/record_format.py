@@ -1,13 +1,12 @@
 """The record-format reference, readable in the repository without a build.
 
-`python -m generator.record_format docs/record-format.md` (`make record-format`) writes the
+`python -m generator record-format` (`make record-format`) writes the
 same Markdown as the site's Record format page (same template, same schema walk) behind a
 note that it is generated; a test fails while the file differs from the schema.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from generator.render import environment
@@ -34,17 +33,8 @@ def repository_copy() -> str:
     return NOTE + text
 
 
-def main(argv: list[str]) -> int:
-    target = Path(argv[0]) if argv else REPOSITORY_COPY
-    text = repository_copy()
-    if target.is_file() and target.read_text(encoding="utf-8") == text:
-        print(f"{target} is up to date")
-        return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8", newline="\n")
-    print(f"wrote {target}")
-    return 0
+def write_repository_copy(target: Path) -> bool:
+    """Write the repository copy to target unless it already holds it; True when written."""
+    from generator.write import write_if_changed
 
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return write_if_changed(target, repository_copy())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import venv
@@ -105,3 +106,16 @@ def test_make_targets_without_their_variable_print_their_usage(target: str, usag
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == usage
     assert not (ROOT / "studies" / ".yaml").exists()
+
+
+def test_every_package_the_generator_imports_is_looked_up_before_it_runs() -> None:
+    """`python -m generator` names a missing package in one line only for those in REQUIRED."""
+    from generator.__main__ import REQUIRED
+
+    imported: set[str] = set()
+    for path in (ROOT / "generator").rglob("*.py"):
+        pattern = r"^\s*(?:import (\w+)|from (\w+)[\w.]* import )"
+        for match in re.finditer(pattern, path.read_text(), re.M):
+            imported.add(match.group(1) or match.group(2))
+    third_party = imported - set(sys.stdlib_module_names) - {"generator", "__future__"}
+    assert third_party == {module for module, _ in REQUIRED} - {"mkdocs"}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import pytest
+
+from generator.cli import main
 from generator.collate import collate_site
 from generator.model import build_study
 from generator.record_format import NOTE, REPOSITORY_COPY, repository_copy
@@ -96,12 +97,13 @@ def test_the_repository_copy_is_the_site_page_and_in_step_with_the_schema() -> N
     assert "| arms&#91;&#93;.role | yes |" in on_disk
 
 
-def test_make_record_format_rewrites_only_a_stale_copy(tmp_path: Path) -> None:
+def test_make_record_format_rewrites_only_a_stale_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "record-format.md"
     target.write_text("stale\n", encoding="utf-8")
-    command = [sys.executable, "-m", "generator.record_format", str(target)]
-    first = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
-    assert (first.returncode, first.stdout) == (0, f"wrote {target}\n")
+    assert main(["record-format", str(target)]) == 0
+    assert capsys.readouterr().out == f"wrote {target}\n"
     assert target.read_text(encoding="utf-8") == repository_copy()
-    again = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
-    assert (again.returncode, again.stdout) == (0, f"{target} is up to date\n")
+    assert main(["record-format", str(target)]) == 0
+    assert capsys.readouterr().out == f"{target} is up to date\n"
