@@ -13,13 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.errors import GeneratorError, ImportFailed, Issue, ValidationFailed
-from generator.load import RawRecord, load_records
+from generator.errors import GeneratorError, ImportFailed, Issue
+from generator.load import RawRecord, load_records, read_json, read_source, source_problem
 from generator.pipeline import Paths
 from generator.scaffold import valid_key, valid_record_id
-
-MAX_SOURCE_BYTES = 64 * 1024 * 1024
-"""Registry records with posted results run to a few megabytes; this is far beyond any."""
 
 
 def new_record(paths: Paths, record_id: str) -> Path:
@@ -101,36 +98,6 @@ def reference_entry(source: Path, ref_id: str) -> str:
     except json.JSONDecodeError as exc:
         raise source_problem(source, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     return refs.snippet(references, ref_id)
-
-
-def read_source(path: Path) -> str:
-    """The text of a file to import, or a FILE:LINE:COL problem."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise source_problem(path, f"file is {size} bytes; the limit is {MAX_SOURCE_BYTES}")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise source_problem(path, f"cannot read file: {exc.strerror or exc}") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise source_problem(path, "file is not valid UTF-8 text", line) from None
-
-
-def read_json(path: Path) -> Any:
-    text = read_source(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise source_problem(path, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
-    except RecursionError:
-        raise source_problem(path, "JSON nested too deeply") from None
-
-
-def source_problem(path: Path, message: str, line: int = 1, column: int = 1) -> ValidationFailed:
-    return ValidationFailed([Issue(path, line, column, "", message)])
 
 
 def _create(target: Path, text: str, root: Path) -> None:

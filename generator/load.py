@@ -10,6 +10,7 @@ Scalars follow the YAML 1.2 core schema without timestamps: only true/false are 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from generator.errors import Issue
+from generator.errors import Issue, ValidationFailed
 
 MAX_BYTES = 512 * 1024
 """A record is a few kilobytes; anything this big is a mistake or an attack."""
@@ -457,3 +458,42 @@ def load_site_url(config: Path) -> str | Issue:
     if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
         return Issue(config, 1, 1, "site_url", "set site_url to the site's http(s) address")
     return url if url.endswith("/") else url + "/"
+
+
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+"""Downloads to import (registry JSON, citation files): registry records with posted results
+run to a few megabytes; this is far beyond any."""
+
+
+def read_source(path: Path) -> str:
+    """The text of a downloaded file to import; ValidationFailed (FILE:LINE:COL) if unreadable."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise source_problem(path, f"file is {size} bytes; the limit is {MAX_SOURCE_BYTES}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise source_problem(path, f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise source_problem(path, "file is not valid UTF-8 text", line) from None
+
+
+def read_json(path: Path) -> Any:
+    """A downloaded JSON file, parsed; ValidationFailed (FILE:LINE:COL) if it cannot be."""
+    text = read_source(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise source_problem(path, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise source_problem(path, "not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        message = " ".join(str(exc).split())[:100]
+        raise source_problem(path, f"not valid JSON: {message}") from None
+
+
+def source_problem(path: Path, message: str, line: int = 1, column: int = 1) -> ValidationFailed:
+    return ValidationFailed([Issue(path, line, column, "", message)])

@@ -20,7 +20,6 @@ changed ones); comparing, reporting and planning the edits are pure.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,13 +31,18 @@ from generator.draft import Commented, clean, plain
 from generator.errors import GeneratorError, ImportFailed, Issue, ValidationFailed
 from generator.ghmarkdown import inert
 from generator.importers import ctgov
-from generator.load import FieldPath, RawRecord, format_field, load_records, parse_text
+from generator.load import (
+    FieldPath,
+    RawRecord,
+    format_field,
+    load_records,
+    parse_text,
+    read_json,
+)
 from generator.schema import labels, load_schema
 from generator.write import write_if_changed
 from generator.yamledit import Editor, EditRefused
 
-MAX_INPUT_BYTES = 64 * 1024 * 1024
-"""A study with posted results runs to a few megabytes; a page of a hundred, to tens."""
 REFRESHED_DATES = ("start", "primary_completion", "completion", "results_posted")
 """Dates compared with the registry. first_posted never changes; last_update changes with
 every edit of the entry and is no news."""
@@ -88,25 +92,12 @@ def _problem(path: Path, message: str, line: int = 1, column: int = 1) -> Genera
 
 
 def _load_json(path: Path) -> Any:
+    """The registry download, or a one-line error (`error: FILE:LINE:COL: message`)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise _problem(path, f"file is {size} bytes; the limit is {MAX_INPUT_BYTES}")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _problem(path, f"cannot read file: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _problem(path, "not valid UTF-8 text", raw.count(b"\n", 0, exc.start) + 1) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _problem(path, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
-    except RecursionError:
-        raise _problem(path, "not valid JSON: nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer of more digits than Python converts
-        raise _problem(path, f"not valid JSON: {clean(str(exc))[:100]}") from None
+        return read_json(path)
+    except ValidationFailed as failed:
+        (issue,) = failed.issues
+        raise _problem(path, issue.message, issue.line, issue.column) from None
 
 
 def _studies_in(path: Path, data: Any) -> list[Entry]:

@@ -535,8 +535,9 @@ def test_odd_shapes_never_crash_and_are_marked() -> None:
             "1:1: (record): no valid protocolSection",
         ),
         ('{"protocolSection": []}', "1:1: (record): no valid protocolSection"),
-        ("[" * 100_000 + "]" * 100_000, "1:1: (record): JSON nested too deeply"),
+        ("[" * 100_000 + "]" * 100_000, "1:1: (record): not valid JSON: nested too deeply"),
         ("", "1:1: (record): not valid JSON: Expecting value"),
+        ('{"n": ' + "9" * 100_000 + "}", "1:1: (record): not valid JSON: Exceeds the limit"),
     ],
 )
 def test_bad_input_is_a_clear_error(tmp_path: Path, content: str, expected: str) -> None:

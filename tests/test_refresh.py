@@ -16,7 +16,7 @@ from yamllint.config import YamlLintConfig
 from generator import refresh
 from generator.errors import GeneratorError
 from generator.ghmarkdown import inert
-from generator.load import load_records
+from generator.load import MAX_SOURCE_BYTES, load_records
 from tests.conftest import DATA, ROOT, run_generator
 
 FIXTURES = DATA / "ctgov" / "refresh"
@@ -254,7 +254,7 @@ HOSTILE: list[tuple[str, bytes | None, str]] = [
     ("not-json.json", b'{"protocolSection": ', "1:21: not valid JSON: Expecting value"),
     ("deep.json", b"[" * 200_000 + b"]" * 200_000, "1:1: not valid JSON: nested too deeply"),
     ("digits.json", b'{"n": ' + b"9" * 100_000 + b"}", "1:1: not valid JSON: Exceeds the limit"),
-    ("latin1.json", b'{"x": "caf\xe9"}', "1:1: not valid UTF-8 text"),
+    ("latin1.json", b'{"x": "caf\xe9"}', "1:1: file is not valid UTF-8 text"),
     ("list.json", b"[]", "1:1: expected one study (a JSON object), got a list"),
     ("null.json", b"null", "1:1: expected one study (a JSON object), got null"),
     ("types.json", b'{"protocolSection": []}', "1:1: no valid protocolSection"),
@@ -271,7 +271,7 @@ def test_unreadable_input_is_one_line_and_exit_1(
     path = tmp_path / name
     if body is None:
         with path.open("wb") as out:  # sparse: 64 MiB + 1 byte
-            out.truncate(refresh.MAX_INPUT_BYTES + 1)
+            out.truncate(MAX_SOURCE_BYTES + 1)
     else:
         path.write_bytes(body)
     before = {p: p.read_bytes() for p in (sample_project / "studies").glob("*.yaml")}
