@@ -9,10 +9,12 @@ ever point to http(s) addresses.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
@@ -793,86 +795,185 @@ def event_text(event: EvidenceEvent) -> str:
     return text(export.event_text(event))
 
 
+class Trusted(str):
+    """Markdown that our own code built with every piece of record text escaped.
+
+    The one way to let text through the environment unescaped (see `_finalize`): filters and
+    functions listed in MARKUP_FILTERS and MARKUP_GLOBALS return it, and the environment's
+    `concat` marks what a template, macro or `{% set %}` block renders from escaped pieces.
+    """
+
+    __slots__ = ()
+
+
+_FOLDER_PREFIX = re.compile(r"(?:\.\./)*(?:[a-z0-9-]+/)*")
+"""A relative folder such as '../../studies/', put before page names in links: inert text."""
+
+
+def _finalize(value: Any) -> Any:
+    """Applied to every `{{ ... }}`: escape what no trusted function produced.
+
+    Escaped text keeps one space at either end where it had white space there, so template
+    text such as `{{ "up to " if ... }}` still reads; the space cannot start any markup.
+    """
+    if isinstance(value, (Trusted, jinja2.Undefined)):
+        return value
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return str(value)
+    shown = str(value)
+    if _FOLDER_PREFIX.fullmatch(shown):
+        return shown
+    core = text(shown)
+    if not core:
+        return " " if shown[:1].isspace() else ""
+    lead = " " if shown[:1].isspace() else ""
+    trail = " " if shown[-1:].isspace() else ""
+    return lead + core + trail
+
+
+def _vouch(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark what a function returns (a string, or a tuple of them) as trusted Markdown."""
+
+    @functools.wraps(function)
+    def vouched(*args: Any, **kwargs: Any) -> Any:
+        result = function(*args, **kwargs)
+        if isinstance(result, tuple):
+            return tuple(Trusted(r) if isinstance(r, str) else r for r in result)
+        return Trusted(result) if isinstance(result, str) else result
+
+    return vouched
+
+
+def _lower(value: Any) -> Any:
+    """Jinja's `lower`, keeping trusted Markdown trusted (entities such as &#91; stay valid)."""
+    shown = str(value).lower()
+    return Trusted(shown) if isinstance(value, Trusted) else shown
+
+
+def _join(items: Any, separator: str = "") -> Trusted:
+    """Jinja's `join` for Markdown: each item escaped unless trusted; a separator such as '; '
+    goes between them as it is (one with markup characters or a line break is escaped)."""
+    if _ACTIVE.search(separator) or "\n" in separator:
+        separator = text(separator)
+    return Trusted(separator.join(str(_finalize(item)) for item in items))
+
+
+def code(value: str) -> str:
+    """A code span for one of our own names (e.g. a CSV column); nothing in it is markup."""
+    if "`" in value or "\n" in value:
+        raise ValueError(f"refusing to put {value!r} in a code span")
+    return f"`{value}`"
+
+
+class _Environment(jinja2.Environment):
+    # Templates, macros, caller() and {% set %} blocks join their output with `concat`: what
+    # they render is made of escaped pieces and literal template text, so it is trusted.
+    concat = staticmethod(lambda parts: Trusted("".join(parts)))
+
+
+MARKUP_FILTERS: dict[str, Callable[..., Any]] = {
+    "text": text,
+    "page_title": page_title,
+    "paragraphs": paragraphs,
+    "cell": cell,
+    "dose": dose,
+    "estimate": estimate,
+    "group_value": group_value,
+    "statistic_label": statistic_label,
+    "measure_label": measure_label,
+    "p_value": p_value,
+    "label": label,
+    "describe": describe,
+    "ama": ama,
+    "registration": registration,
+    "participants": participants,
+    "design": design,
+    "headline": headline_text,
+    "outcome_name": outcome_name,
+    "outcome_facts": outcome_facts,
+    "analysis": analysis_text,
+    "provenance": provenance,
+    "subgroup": subgroup,
+    "periods": periods,
+    "badges": badges,
+    "result_badges": result_badges,
+    "cell_products": cell_products,
+    "citation": citation,
+    "grade_badge": grade_badge,
+    "grade_summary": grade_summary,
+    "rob_badge": rob_badge,
+    "judgement_badge": judgement_badge,
+    "effect_heading": effect_heading,
+    "value_heading": value_heading,
+    "forest": forest,
+    "interval": interval,
+    "map_column": map_column,
+    "registry_search": registry_search,
+    "map_cell": map_cell,
+    "map_bubble": map_bubble,
+    "status_text": status_text,
+    "event_sources": event_sources,
+    "event_text": event_text,
+    "code": code,
+    "lower": _lower,
+    "join": _join,
+}
+"""Filters that return Markdown or HTML they built themselves, escaping every piece of record
+text (each is tested with hostile text); their output is printed as it is."""
+PLAIN_FILTERS: dict[str, Callable[..., Any]] = {
+    "number": number,
+    "host": host,
+    "vocabulary": vocabulary,
+    "search_terms": search_terms,
+}
+"""Filters whose output is data: printed through the default escaping like record text."""
+MARKUP_GLOBALS: dict[str, Callable[..., Any]] = {
+    "search_front_matter": search_front_matter,
+    "when": when,
+    "arms": arms,
+    "comparison": comparison,
+    "link": link,
+    "record_addresses": record_addresses,
+    "json_ld": export.json_ld,
+}
+"""Functions templates call that return Markdown, HTML or addresses built by our code."""
+
+
 @cache
 def environment() -> jinja2.Environment:
-    """The one Jinja environment: package templates, strict undefined, filters registered here."""
-    env = jinja2.Environment(
+    """The one Jinja environment: package templates, strict undefined, escaping by default.
+
+    Every `{{ ... }}` is escaped as record text (`_finalize`) unless a function in
+    MARKUP_FILTERS or MARKUP_GLOBALS produced it; nothing else can mark text as markup.
+    """
+    env = _Environment(
         loader=jinja2.PackageLoader("generator", "templates"),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # Markdown output: escaping is done by the `text` family of filters.
+        autoescape=False,  # HTML autoescaping does not fit Markdown; `finalize` escapes instead.
+        finalize=_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.do"],
     )
-    env.filters.update(
-        text=text,
-        page_title=page_title,
-        paragraphs=paragraphs,
-        cell=cell,
-        number=number,
-        dose=dose,
-        estimate=estimate,
-        group_value=group_value,
-        statistic_label=statistic_label,
-        measure_label=measure_label,
-        p_value=p_value,
-        label=label,
-        describe=describe,
-        ama=ama,
-        registration=registration,
-        participants=participants,
-        design=design,
-        headline=headline_text,
-        outcome_name=outcome_name,
-        outcome_facts=outcome_facts,
-        analysis=analysis_text,
-        provenance=provenance,
-        subgroup=subgroup,
-        periods=periods,
-        badges=badges,
-        result_badges=result_badges,
-        cell_products=cell_products,
-        citation=citation,
-        host=host,
-        grade_badge=grade_badge,
-        grade_summary=grade_summary,
-        rob_badge=rob_badge,
-        judgement_badge=judgement_badge,
-        effect_heading=effect_heading,
-        value_heading=value_heading,
-        forest=forest,
-        interval=interval,
-        map_column=map_column,
-        registry_search=registry_search,
-        search_terms=search_terms,
-        map_cell=map_cell,
-        map_bubble=map_bubble,
-        status_text=status_text,
-        vocabulary=vocabulary,
-        event_sources=event_sources,
-        event_text=event_text,
-    )
+    env.filters.update({name: _vouch(f) for name, f in MARKUP_FILTERS.items()})
+    # `lower` and `join` above replace Jinja's own, which would turn trusted text back into
+    # plain text (escaped twice when printed).
+    env.filters.update(PLAIN_FILTERS)
+    env.globals.update({name: _vouch(f) for name, f in MARKUP_GLOBALS.items()})
     env.globals.update(
         POOLED_KINDS=pooled_kinds(),
         CONCURRENT_ROLES=concurrent_controls(),
         study_badges=study_badges,
-        search_front_matter=search_front_matter,
         HARM_KINDS=harm_kinds(),
         MAP_DESIGN_LABEL=MAP_DESIGN_LABEL,
         MAP_SIZES=MAP_SIZES,
         RESULTS_COLUMNS=export.RESULTS_COLUMNS,
-        when=when,
-        arms=arms,
-        comparison=comparison,
         comparison_class=comparison_class,
         is_pooled=is_pooled,
         NEWS_PAGE_ITEMS=NEWS_PAGE_ITEMS,
         NEWS_KIND_LABEL=export.NEWS_KIND_LABEL,
         CSV_COLUMNS=export.CSV_COLUMNS,
-        link=link,
-        record_addresses=record_addresses,
-        json_ld=export.json_ld,
     )
     return env
 

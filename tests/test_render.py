@@ -286,3 +286,74 @@ def test_two_pages_for_one_path_is_an_error() -> None:
     study = build_study(minimal_record("index"))  # the schema reserves `index`; render refuses too
     with pytest.raises(RenderError, match=r"two pages would be written to studies/index\.md"):
         render_pages(collate_site([study], site_url=SITE_URL))
+
+
+# --- escaping is the environment's default ------------------------------------------------
+
+
+def _render(source: str, **context: object) -> str:
+    from generator.render import environment
+
+    return environment().from_string(source).render(**context)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (
+            "*bold* [x](javascript:alert(1)) <b>",
+            "&#42;bold&#42; &#91;x&#93;(javascript:alert(1)) &lt;b&gt;",
+        ),
+        ("# heading", "&#35; heading"),
+        ("1. item", "1&#46; item"),
+        ("{{ 7*7 }}", "&#123;&#123; 7&#42;7 &#125;&#125;"),
+    ],
+)
+def test_a_plain_value_is_escaped_without_a_filter(value: str, shown: str) -> None:
+    assert _render("{{ x }}", x=value) == shown
+
+
+def test_only_trusted_markup_passes_unescaped() -> None:
+    from generator.render import Trusted
+
+    assert _render("{{ x }}", x=Trusted("*ours*")) == "*ours*"
+    assert _render("{{ x | text }}", x="*a*") == "&#42;a&#42;"  # escaped once, not twice
+    assert _render("{{ n }} {{ d }}", n=12, d=Decimal("2.30")) == "12 2.30"
+
+
+def test_macros_blocks_lower_and_join_do_not_escape_twice() -> None:
+    source = (
+        "{% macro em(v) %}*{{ v }}*{% endmacro %}{{ em('a_b') }}|"
+        "{% set block %}[{{ v }}]{% endset %}{{ block }}|"
+        "{{ v | text | lower }}|{{ items | join('; ') }}"
+    )
+    shown = _render(source, v="A_B", items=["x_y", "[z]"])
+    assert shown == "*a&#95;b*|[A&#95;B]|a&#95;b|x&#95;y; &#91;z&#93;"
+
+
+def test_folder_prefixes_pass_and_look_alikes_do_not() -> None:
+    assert _render("{{ p }}", p="../../studies/") == "../../studies/"
+    assert _render("{{ p }}", p="1.") == "1&#46;"
+    assert _render("{{ p }}", p="../x.md)") != "../x.md)"
+
+
+def test_template_text_keeps_its_edge_spaces() -> None:
+    assert _render("a{{ ' ' }}b{{ 'up to ' }}c") == "a bup to c"
+
+
+def test_a_code_span_refuses_a_backtick() -> None:
+    from generator.render import code
+
+    assert code("main_doi") == "`main_doi`"
+    with pytest.raises(ValueError, match="code span"):
+        code("a`b")
+
+
+def test_every_filter_is_either_markup_or_plain_data() -> None:
+    """A new filter must be listed as one or the other, so escaping stays a decision."""
+    import jinja2
+
+    from generator.render import MARKUP_FILTERS, PLAIN_FILTERS, environment
+
+    ours = set(environment().filters) - set(jinja2.Environment().filters)
+    assert ours == (set(MARKUP_FILTERS) | set(PLAIN_FILTERS)) - {"lower", "join"}
