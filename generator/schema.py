@@ -175,14 +175,17 @@ _KINDS = {
     "sources": "list of reference ids",
 }
 """Reader-facing kind of a value defined once in the schema's `$defs`."""
-_TYPES = {
+TYPE_NAMES = {
     "string": "text",
     "integer": "whole number",
     "number": "number",
     "boolean": "true or false",
     "object": "group of fields",
     "array": "list",
+    "null": "nothing (null)",
 }
+"""JSON Schema type -> the words contributors read, in `check`'s messages and on the
+record-format page."""
 
 
 def field_docs() -> list[FieldDoc]:
@@ -243,4 +246,4 @@ def _kind(spec: dict[str, Any], ref: str | None) -> tuple[str, dict[str, Any] | 
         item, item_ref = _resolve(spec.get("items", {}))
         item_kind, _ = _kind(item, item_ref)
         return f"list; each: {item_kind}", item
-    return _TYPES.get(str(kind), "value"), None
+    return TYPE_NAMES.get(str(kind), "value"), None

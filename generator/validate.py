@@ -22,7 +22,7 @@ import jsonschema_rs
 from generator.errors import Issue
 from generator.load import FieldPath, RawRecord, format_field
 from generator.report import related_pairs
-from generator.schema import annotated, ecma_pattern, having, labels, load_schema
+from generator.schema import TYPE_NAMES, annotated, ecma_pattern, having, labels, load_schema
 
 
 def _pattern_keyword(
@@ -226,16 +226,6 @@ def _choices(schema: dict[str, Any], kind: str) -> list[str]:
     return []
 
 
-_TYPE_NAMES = {
-    "object": "mapping",
-    "array": "list",
-    "string": "text",
-    "integer": "whole number",
-    "number": "number",
-    "boolean": "true or false",
-    "null": "nothing (null)",
-}
-"""JSON Schema type -> the word used in messages."""
 
 
 def _json_type(value: Any) -> str:
@@ -254,8 +244,8 @@ def _json_type(value: Any) -> str:
 
 def _type_message(expected: str | list[str], instance: Any) -> str:
     wanted = [expected] if isinstance(expected, str) else list(expected)
-    got = _TYPE_NAMES[_json_type(instance)]
-    message = f"expected {' or '.join(_TYPE_NAMES.get(w, w) for w in wanted)}, got {got}"
+    got = TYPE_NAMES[_json_type(instance)]
+    message = f"expected {' or '.join(TYPE_NAMES.get(w, w) for w in wanted)}, got {got}"
     if "string" in wanted and isinstance(instance, (int, float, bool)):
         message += " (put the value in quotes)"
     return message
