@@ -14,7 +14,7 @@ from decimal import Decimal
 from html import escape
 
 from generator.collate import BADGES, WARNING_BADGES, EffectGroup, EffectRow
-from generator.numbers import number
+from generator.numbers import interval_text, number
 
 WIDTH = 800
 PLOT_X0, PLOT_X1 = 300, 620  # the axis; study and comparison labels sit to its left
@@ -92,13 +92,13 @@ def _short(value: str) -> str:
     return value if len(value) <= LABEL_CHARS else value[: LABEL_CHARS - 1].rstrip() + "…"
 
 
-def interval_text(row: EffectRow, with_level: bool) -> str:
+def estimate_text(row: EffectRow, with_level: bool) -> str:
+    """'1.36 (95% CI 0.41 to 2.32)': the level only where rows do not share one."""
     e = row.effect
     assert e.value is not None
     shown = number(e.value)
     if e.ci:
-        level = f"{number(e.ci_level)}% CI " if with_level else ""
-        shown += f" ({level}{number(e.ci[0])} to {number(e.ci[1])})"
+        shown += f" ({interval_text(e.ci[0], e.ci[1], e.ci_level if with_level else None)})"
     return shown
 
 
@@ -129,7 +129,7 @@ def forest_svg(
     title = _flat(f"Forest plot: {axis_label}")
     desc = _flat(
         "; ".join(
-            f"{r.study.short_name}, {comparison_label(r)}: {interval_text(r, True)}" for r in rows
+            f"{r.study.short_name}, {comparison_label(r)}: {estimate_text(r, True)}" for r in rows
         )
     )
     null_x = _x(null, lo, hi, log)
@@ -171,7 +171,7 @@ def forest_svg(
             f'<rect x="{_fmt(cx - side / 2)}" y="{_fmt(y - side / 2)}" width="{_fmt(side)}" '
             f'height="{_fmt(side)}" {fill}/>'
         )
-        shown = interval_text(row, not shared)
+        shown = estimate_text(row, not shared)
         parts.append(f'<text x="{VALUE_X}" y="{_fmt(y + 4)}">{escape(shown)}</text>')
     base = TOP + ROW_H * len(rows)
     parts.append(
@@ -239,7 +239,7 @@ def forest_svg_narrow(
     title = _flat(f"Forest plot: {axis_label}")
     desc = _flat(
         "; ".join(
-            f"{r.study.short_name}, {comparison_label(r)}: {interval_text(r, True)}" for r in rows
+            f"{r.study.short_name}, {comparison_label(r)}: {estimate_text(r, True)}" for r in rows
         )
     )
 
@@ -272,7 +272,7 @@ def forest_svg_narrow(
             f'<text x="0" y="{top + 29}" font-size="12">'
             f"{escape(_narrow_short(comparison_label(row)))}</text>"
         )
-        parts.append(f'<text x="0" y="{top + 45}">{escape(interval_text(row, not shared))}</text>')
+        parts.append(f'<text x="0" y="{top + 45}">{escape(estimate_text(row, not shared))}</text>')
         y = top + 60
         # The line of no effect is drawn beside each interval only, not through the text.
         parts.append(

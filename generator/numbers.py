@@ -32,3 +32,16 @@ def number(value: Number | None) -> str:
     power = len(digits) - 1 + exponent
     mantissa = str(digits[0]) + ("." + "".join(map(str, digits[1:])) if len(digits) > 1 else "")
     return f"{MINUS if sign else ''}{mantissa} × 10{str(power).translate(_SUPERSCRIPT)}"
+
+
+def with_unit(value: Number, unit: str | None) -> str:
+    """'1.36 points', '74%' (a percent sign follows the number directly)."""
+    if not unit:
+        return number(value)
+    return number(value) + (unit if unit == "%" else f" {unit}")
+
+
+def interval_text(low: Number, high: Number, level: Number | None = None) -> str:
+    """'95% CI 0.41 to 2.32' (the level as given; none for a range or IQR)."""
+    head = f"{number(level)}% CI " if level is not None else ""
+    return f"{head}{number(low)} to {number(high)}"

@@ -39,7 +39,7 @@ from generator.load import (
     parse_text,
     read_json,
 )
-from generator.schema import labels, load_schema
+from generator.schema import labels, load_schema, registry_url
 from generator.write import write_if_changed
 from generator.yamledit import Editor, EditRefused
 
@@ -50,7 +50,6 @@ REGISTRY_DATES = ("results_posted",)
 """Dates that only a registry can give: written even when the record says the study finished."""
 ESTIMATED = "estimated in the registry"
 """The comment that marks a date the registry gives as estimated (as the importer writes)."""
-CTGOV_URL = "https://clinicaltrials.gov/study/{}"
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 
 
@@ -447,7 +446,7 @@ def markdown(report: Report, root: Path) -> str:
                 continue
             nct = checked.entry.nct
             out += [
-                f"[{nct}]({CTGOV_URL.format(nct)})",
+                f"[{nct}]({registry_url('clinicaltrials.gov', nct)})",
                 "",
                 "| What | Record | ClinicalTrials.gov | Line | refresh --write |",
                 "| --- | --- | --- | --- | --- |",

@@ -59,7 +59,7 @@ from generator.model import (
     Study,
     Subgroup,
 )
-from generator.numbers import Number, number
+from generator.numbers import Number, interval_text, number, with_unit
 from generator.schema import (
     annotated,
     descriptions,
@@ -67,6 +67,7 @@ from generator.schema import (
     labels,
     load_schema,
     registry_patterns,
+    registry_url,
 )
 
 Pages = dict[PurePosixPath, str]
@@ -161,19 +162,6 @@ def p_value(printed: str | None) -> str:
 
 _POWER = re.compile(r"\s?(?:[×x*]\s?10\^?|[eE])-([0-9]+)$")
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-
-
-def with_unit(value: Number, unit: str | None) -> str:
-    """'1.36 points', '74%' (a percent sign follows the number directly)."""
-    if not unit:
-        return number(value)
-    return number(value) + (unit if unit == "%" else f" {unit}")
-
-
-def interval_text(low: Number, high: Number, level: Number | None = None) -> str:
-    """'95% CI 0.41 to 2.32' (the level as given; none for a range or IQR)."""
-    head = f"{number(level)}% CI " if level is not None else ""
-    return f"{head}{number(low)} to {number(high)}"
 
 
 def estimate(effect: Effect) -> str:
@@ -377,12 +365,6 @@ def label(value: str, vocabulary_name: str) -> str:
 def describe(value: str, vocabulary_name: str) -> str:
     """Reader-facing description of a vocabulary value (escaped)."""
     return text(descriptions(vocabulary_name).get(value, ""))
-
-
-def registry_url(registry: str, ident: str) -> str | None:
-    """The public address of a registry entry, for registries with stable addresses."""
-    pattern = annotated("registry", "x-url").get(registry)
-    return str(pattern).replace("{id}", ident) if pattern else None
 
 
 def registry_of(ident: str) -> str | None:

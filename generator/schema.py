@@ -91,6 +91,12 @@ def annotated(name: str, key: str) -> dict[str, Any]:
     return {o["const"]: o[key] for o in _node(VOCABULARIES[name])["oneOf"] if key in o}
 
 
+def registry_url(registry: str, ident: str) -> str | None:
+    """The public address of a registry entry (the schema's `x-url`), where it has one."""
+    pattern = annotated("registry", "x-url").get(registry)
+    return str(pattern).replace("{id}", ident) if pattern else None
+
+
 @cache
 def having(name: str, key: str) -> frozenset[str]:
     """The values of a vocabulary whose annotation `key` is set and true."""

@@ -226,8 +226,6 @@ def _choices(schema: dict[str, Any], kind: str) -> list[str]:
     return []
 
 
-
-
 def _json_type(value: Any) -> str:
     for name, kind in (
         ("boolean", bool),

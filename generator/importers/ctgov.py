@@ -22,7 +22,7 @@ from typing import Any
 
 from generator.draft import SCHEMA_LINE, Commented, clean, settle, todo
 from generator.errors import ImportFailed
-from generator.schema import having, labels, load_schema, registry_patterns
+from generator.schema import having, labels, load_schema, registry_patterns, registry_url
 
 STATUS = {
     "NOT_YET_RECRUITING": "not-yet-recruiting",
@@ -1444,7 +1444,7 @@ def _references(nct: str, title: str | None, protocol: dict[str, Any]) -> list[A
             "title": title or todo("the registry entry's title"),
             "journal": "ClinicalTrials.gov",
             "registry_id": nct,
-            "url": f"https://clinicaltrials.gov/study/{nct}",
+            "url": registry_url("clinicaltrials.gov", nct),
         }
     ]
     taken = {"registry"}
