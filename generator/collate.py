@@ -26,7 +26,7 @@ from generator.model import (
     Study,
 )
 from generator.report import months_before, parse_day, period_end
-from generator.schema import annotated, date_events, having, labels
+from generator.schema import annotated, awaiting_results, date_events, having, labels
 
 LATEST_COUNT = 5
 
@@ -206,7 +206,7 @@ def no_results_text(study: Study) -> str:
     if reporting_gap(study):
         return "Completed over a year before its status was checked; no results found"
     posted = dict(study.dates.entries).get("results_posted") if study.dates else None
-    if posted and study.evidence_kind == "registered-trial":
+    if posted and study.evidence_kind in awaiting_results():
         return f"Results posted on the registry on {posted}; not yet recorded on this site"
     text = annotated("evidence_kind", "x-no-results-yet").get(study.evidence_kind)
     if text:
@@ -675,7 +675,7 @@ def reporting_gap(study: Study) -> bool:
     """A registered trial completed at least 12 months before its status was checked (or the
     record reviewed) with no results found. Dated from the record, never from today, so the
     same records give the same pages."""
-    if study.evidence_kind != "registered-trial" or study.status != "completed":
+    if study.evidence_kind not in awaiting_results() or study.status != "completed":
         return False
     dates = dict(study.dates.entries) if study.dates else {}
     if dates.get("results_posted"):
@@ -687,7 +687,7 @@ def reporting_gap(study: Study) -> bool:
 
 def no_results_yet(study: Study) -> bool:
     """A registration without results: nothing to count, so not a row of dashes."""
-    return study.evidence_kind == "registered-trial" and study.safety is None
+    return study.evidence_kind in awaiting_results() and study.safety is None
 
 
 def collate_harms(studies: Iterable[Study]) -> tuple[HarmRow, ...]:

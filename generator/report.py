@@ -18,7 +18,7 @@ from typing import Any
 
 from generator.errors import Issue
 from generator.load import FieldPath, RawRecord, format_field
-from generator.schema import having
+from generator.schema import awaiting_results, having
 
 REVIEW_MONTHS = 12
 """How long a review stays fresh."""
@@ -173,7 +173,7 @@ def duplicate_candidates(records: list[RawRecord]) -> Iterator[Issue]:
 def completed_without_results(record: RawRecord, today: date) -> Iterator[Issue]:
     """A registered trial completed more than 12 months ago with no results recorded: look
     for them (the page labels it "completed, no results found" meanwhile)."""
-    if _get(record.data, "evidence_kind") != "registered-trial":
+    if _get(record.data, "evidence_kind") not in awaiting_results():
         return
     if _get(record.data, "status") != "completed":
         return

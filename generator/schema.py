@@ -91,6 +91,12 @@ def annotated(name: str, key: str) -> dict[str, Any]:
     return {o["const"]: o[key] for o in _node(VOCABULARIES[name])["oneOf"] if key in o}
 
 
+def awaiting_results() -> frozenset[str]:
+    """Kinds of record that are registrations waiting for results (`x-awaiting-results`):
+    the reporting-gap label, the harms page and the curation warnings ask the same thing."""
+    return having("evidence_kind", "x-awaiting-results")
+
+
 def registry_url(registry: str, ident: str) -> str | None:
     """The public address of a registry entry (the schema's `x-url`), where it has one."""
     pattern = annotated("registry", "x-url").get(registry)
