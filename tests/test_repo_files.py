@@ -44,9 +44,12 @@ def test_pull_request_workflow_checks_tests_builds_and_uploads() -> None:
 def test_pages_workflow_deploys_site_with_the_official_actions() -> None:
     workflow = load(GITHUB / "workflows" / "pages.yml")
     assert workflow[True]["push"] == {"branches": ["main"]}
-    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert workflow["permissions"] == {}  # each job asks for its own
     assert workflow["concurrency"] == {"group": "pages", "cancel-in-progress": False}
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    assert build["permissions"] == {"contents": "read"}
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert build["steps"][0]["with"] == {"persist-credentials": False}
     ran = steps(build)
     assert "actions/configure-pages@v6" in ran
     assert ran.index("make site") < ran.index("actions/upload-pages-artifact@v5")
