@@ -98,14 +98,15 @@ def sample_project(tmp_path: Path) -> Path:
 
 
 def run_generator(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    *args: str, cwd: Path, env: dict[str, str] | None = None, workdir: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m generator --root CWD ARGS...` in this process, through `main(argv)`.
 
     The same call as `run_generator_process`, without starting an interpreter: the working
-    folder is the repository's, stdout and stderr are captured, argparse's SystemExit becomes
-    the exit code, and `env` (when given) replaces the environment for the call. Never raises
-    for a failed command; an exception that escapes `main` is a bug and fails the test.
+    folder is `workdir` (the repository's unless given), stdout and stderr are captured,
+    argparse's SystemExit becomes the exit code, and `env` (when given) replaces the
+    environment for the call. Never raises for a failed command; an exception that escapes
+    `main` is a bug and fails the test.
     """
     from generator.cli import main
 
@@ -117,7 +118,7 @@ def run_generator(
         os.environ.update(env)
     try:
         with (
-            contextlib.chdir(ROOT),
+            contextlib.chdir(workdir),
             contextlib.redirect_stdout(stdout),
             contextlib.redirect_stderr(stderr),
         ):
