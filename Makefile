@@ -1,4 +1,5 @@
-# Two commands do everything on a fresh machine: `make site` and `make test`.
+# Two commands do everything on a fresh machine: `make site` and `make test` (`make test-all`
+# adds the slow tests).
 # Each sets up .venv with the pinned dependencies first (once; again when the pins change).
 
 PYTHON ?= python3
@@ -16,13 +17,21 @@ export NO_MKDOCS_2_WARNING := 1
 # Browsers are never downloaded: the browser tests drive Debian's Chromium (/usr/bin/chromium).
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: site test lint golden serve check generate report new import-ctgov import-ref record-format pre-commit-check clean check-site browser-test bench
+.PHONY: site test test-slow test-all lint golden serve check generate report new import-ctgov import-ref record-format pre-commit-check clean check-site browser-test bench
 
 site: $(STAMP) $(if $(filter zensical,$(ENGINE)),$(ZENSICAL_STAMP)) ## check, generate, build site/ (strict); ENGINE=zensical for the successor engine
 	$(PY) -m generator build --engine $(ENGINE) --site-dir $(SITE_DIR)
 
-test: $(STAMP) lint ## lint, type-check and run the test suite
-	$(PY) -m pytest
+# Two test tiers (README, "Testing"): `make test` is the fast one (about a minute), `make
+# test-all` adds the slow one (tests marked `slow`: hostile inputs, MkDocs builds, scale).
+# pytest's exit code 5 ("no tests collected") fails either, as make stops on any non-zero exit.
+test: $(STAMP) lint ## fast tier: lint, type-check, then the tests not marked slow
+	$(PY) -m pytest -m 'not slow'
+
+test-slow: $(STAMP) ## slow tier only: hostile inputs, site builds, scale, docs run
+	$(PY) -m pytest -m slow
+
+test-all: test test-slow ## both tiers: everything `make test` runs, then the slow tier
 
 venv: $(STAMP) ## set up .venv with the pinned dependencies only
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import shutil
 import subprocess
 import sys
@@ -94,8 +97,53 @@ def sample_project(tmp_path: Path) -> Path:
     return copy_project(project, DATA / "studies", DATA / "glossary.yaml")
 
 
-def run_generator(*args: str, cwd: Path, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    """Run `python -m generator --root CWD ARGS...` as a contributor would; never raises."""
+def run_generator(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, workdir: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m generator --root CWD ARGS...` in this process, through `main(argv)`.
+
+    The same call as `run_generator_process`, without starting an interpreter: the working
+    folder is `workdir` (the repository's unless given), stdout and stderr are captured,
+    argparse's SystemExit becomes the exit code, and `env` (when given) replaces the
+    environment for the call. Never raises for a failed command; an exception that escapes
+    `main` is a bug and fails the test.
+    """
+    from generator.cli import main
+
+    command = ["--root", str(cwd), *args]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved_env = dict(os.environ)
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
+    try:
+        with (
+            contextlib.chdir(workdir),
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+        ):
+            try:
+                code = main(command)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+                if isinstance(exc.code, str):
+                    print(exc.code, file=sys.stderr)
+    finally:
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(saved_env)
+    return subprocess.CompletedProcess(
+        [sys.executable, "-m", "generator", *command], code, stdout.getvalue(), stderr.getvalue()
+    )
+
+
+def run_generator_process(
+    *args: str, cwd: Path, timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m generator --root CWD ARGS...` as a contributor would; never raises.
+
+    A real process: for the entry point itself, and for commands that run MkDocs.
+    """
     return subprocess.run(
         [sys.executable, "-m", "generator", "--root", str(cwd), *args],
         capture_output=True,

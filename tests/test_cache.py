@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from generator.cache import code_files
+from generator.cache import input_digest
 from generator.errors import ValidationFailed
 from generator.pipeline import Paths, generate_site
-from tests.conftest import minimal_record
+from tests.conftest import DATA, ROOT, minimal_record
 
 STUDY = Path("content/studies/passion-phase-1.md")
 
@@ -96,9 +99,30 @@ def test_a_damaged_state_file_means_a_full_run(sample_project: Path) -> None:
     assert generate_site(paths).skipped
 
 
-def test_the_digest_covers_templates_schema_and_code() -> None:
-    names = {path.name for path in code_files()}
-    assert {"study.md.j2", "_macros.md.j2", "study.schema.json", "render.py"} <= names
+def test_the_digest_changes_with_a_template_the_schema_or_the_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy of the package, loaded from its own folder, changed one file at a time."""
+    package = tmp_path / "generator"
+    shutil.copytree(ROOT / "generator", package, ignore=shutil.ignore_patterns("__pycache__"))
+    spec = importlib.util.spec_from_file_location("copied_cache", package / "cache.py")
+    assert spec is not None
+    assert spec.loader is not None
+    copied = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "copied_cache", copied)  # for its dataclass
+    spec.loader.exec_module(copied)
+    inputs = (DATA / "studies", [DATA / "glossary.yaml"])
+    original = copied.input_digest(*inputs)
+    assert original == input_digest(*inputs)  # the same code gives the same digest
+    for name in ("templates/study.md.j2", "schema/study.schema.json", "render.py"):
+        path = package / name
+        before = path.read_bytes()
+        path.write_bytes(before + b"\n")
+        copied._code_digest.cache_clear()
+        assert copied.input_digest(*inputs) != original, name
+        path.write_bytes(before)
+        copied._code_digest.cache_clear()
+        assert copied.input_digest(*inputs) == original, name
 
 
 def test_a_changed_site_config_is_regenerated(sample_project: Path) -> None:

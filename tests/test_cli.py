@@ -1,4 +1,8 @@
-"""Command line: exit codes, FILE:LINE:COL messages, no tracebacks, nothing half-written."""
+"""Command line: exit codes, FILE:LINE:COL messages, no tracebacks, nothing half-written.
+
+The commands run in process through `main(argv)` (conftest's `run_generator`); one test
+starts the real `python -m generator` entry point, for its exit codes and streams.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator.cache import STATE_FILE
 from generator.cli import main
-from tests.conftest import minimal_record, run_generator
+from tests.conftest import minimal_record, run_generator, run_generator_process
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -66,6 +71,14 @@ def test_generate_twice_writes_nothing_the_second_time(sample_project: Path) -> 
     second = run("generate", cwd=sample_project)
     assert second.returncode == 0
     assert ": 0 written, 0 removed," in second.stdout
+    assert "(nothing changed since the last run)" in second.stdout  # the no-change shortcut
+    # Without the shortcut's state file, a full run renders every page and writes none: each
+    # page is written only when its bytes differ.
+    (sample_project / STATE_FILE).unlink()
+    full = run("generate", cwd=sample_project)
+    assert full.returncode == 0, full.stderr
+    assert ": 0 written, 0 removed," in full.stdout
+    assert "nothing changed" not in full.stdout
 
 
 def test_failed_check_leaves_generated_pages_untouched(sample_project: Path) -> None:
@@ -96,6 +109,22 @@ def test_removing_a_record_removes_its_page(sample_project: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert not any(p.exists() for p in own)
     assert f"{len(own)} removed" in result.stdout
+
+
+def test_the_entry_point_gives_the_exit_codes(sample_project: Path) -> None:
+    """`python -m generator` as a contributor runs it: 0, 1 for a bad record, 2 for bad usage."""
+    passed = run_generator_process("check", "--today", "2026-01-01", cwd=sample_project)
+    assert passed.returncode == 0, passed.stderr
+    assert "record(s) and" in passed.stdout
+    (sample_project / "studies" / "broken.yaml").write_text("id: broken\ntitle: [\n")
+    failed = run_generator_process("check", cwd=sample_project)
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("studies/broken.yaml:3:1: (record): YAML syntax error")
+    misused = run_generator_process("frobnicate", cwd=sample_project)
+    assert misused.returncode == 2
+    assert "invalid choice: 'frobnicate'" in misused.stderr
+    for result in (passed, failed, misused):
+        assert "Traceback" not in result.stderr
 
 
 def test_usage_errors_exit_2() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from generator.load import RawRecord, parse_text
 from generator.validate import placeholders
-from tests.conftest import DATA, copy_project, run_generator
+from tests.conftest import DATA, copy_project, run_generator_process
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ def answer(where: tuple[str | int, ...]) -> object:
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return run_generator(*args, cwd=cwd, timeout=300)
+    return run_generator_process(*args, cwd=cwd, timeout=300)
 
 
 def fill_in(path: Path) -> int:

@@ -49,7 +49,7 @@ DOWNLOADS: dict[str, Callable[[Path], None]] = {
 """Addresses the guide downloads from, and the fixture served for each (no network here)."""
 
 NOT_RUN = {
-    "make test": "this test is part of `make test`",
+    "make test": "this test is part of `make test-all` (and `make test` is its fast tier)",
     "make serve": "a preview server that runs until stopped; `make site` builds the same pages",
     ".venv/bin/pre-commit install": "installs a git hook into a clone; CI runs the same hooks "
     "with pre-commit (`make pre-commit-check`, tests/test_repo_files.py)",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from generator.errors import ImportFailed
 from generator.importers.refs import read_references, snippet
 from generator.load import RawRecord, parse_text
 from generator.validate import PLACEHOLDER, TO_FILL_IN, validate_records
-from tests.conftest import DATA, ROOT, minimal_record
+from tests.conftest import DATA, ROOT, minimal_record, run_generator
 
 REFS = DATA / "refs"
 
@@ -126,14 +125,7 @@ def test_unsafe_or_unknown_input_is_refused(content: str, message: str) -> None:
 
 
 def test_command_prints_a_snippet_and_reports_bad_files(tmp_path: Path) -> None:
-    ok = subprocess.run(
-        [sys.executable, "-m", "generator", "import-ref", str(REFS / "pubmed.xml")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+    ok = run_generator("import-ref", str(REFS / "pubmed.xml"), cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("# Paste under `references:`")
     assert "  - id: paper\n" in ok.stdout
@@ -145,14 +137,7 @@ def test_command_prints_a_snippet_and_reports_bad_files(tmp_path: Path) -> None:
         (bad, "bad.xml:2:6: (record): not well-formed XML: mismatched tag"),
         (broken, "bad.json:1:11: (record): not valid JSON: Expecting value"),
     ):
-        result = subprocess.run(
-            [sys.executable, "-m", "generator", "--root", str(tmp_path), "import-ref", str(path)],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=60,
-            check=False,
-        )
+        result = run_generator("import-ref", str(path), cwd=tmp_path)
         assert result.returncode == 1
         assert result.stderr.splitlines()[0] == expected
         assert "Traceback" not in result.stderr
@@ -287,10 +272,7 @@ def test_ris_fields_as_reference_managers_write_them() -> None:
 
 def test_id_names_the_reference_and_bad_ids_are_refused(tmp_path: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "generator", "--root", str(tmp_path), "import-ref"]
-        return subprocess.run(
-            [*command, *args], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
-        )
+        return run_generator("import-ref", *args, cwd=tmp_path)
 
     named = run("--id", "ren-2020", str(REFS / "ren-2020.nbib"))
     assert named.returncode == 0, named.stderr

@@ -25,7 +25,9 @@ def load(path: Path) -> Any:
 
 
 def steps(job: dict[str, Any]) -> list[str]:
-    return [step.get("uses") or step.get("run", "") for step in job["steps"]]
+    """Each step's action without its version (a version bump is not a change of meaning;
+    the versions are checked below), or its command."""
+    return [step["uses"].split("@")[0] if "uses" in step else step["run"] for step in job["steps"]]
 
 
 def test_pull_request_workflow_checks_tests_builds_and_uploads() -> None:
@@ -34,10 +36,10 @@ def test_pull_request_workflow_checks_tests_builds_and_uploads() -> None:
     assert workflow["permissions"] == {"contents": "read"}
     job = workflow["jobs"]["check-test-build"]  # the meaning diff: tests/test_workflows.py
     ran = steps(job)
-    assert ran[:2] == ["actions/checkout@v6", "actions/setup-python@v6"]
-    assert ran.index("make check") < ran.index("make test") < ran.index("make site")
+    assert ran[:2] == ["actions/checkout", "actions/setup-python"]
+    assert ran.index("make check") < ran.index("make test-all") < ran.index("make site")
     upload = job["steps"][-1]
-    assert upload["uses"] == "actions/upload-artifact@v7"
+    assert upload["uses"].startswith("actions/upload-artifact@")
     assert upload["with"]["path"] == "site/"
 
 
@@ -51,13 +53,13 @@ def test_pages_workflow_deploys_site_with_the_official_actions() -> None:
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert build["steps"][0]["with"] == {"persist-credentials": False}
     ran = steps(build)
-    assert "actions/configure-pages@v6" in ran
-    assert ran.index("make site") < ran.index("actions/upload-pages-artifact@v5")
+    assert "actions/configure-pages" in ran
+    assert ran.index("make site") < ran.index("actions/upload-pages-artifact")
     upload = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages"))
     assert upload["with"]["path"] == "site/"
     assert deploy["needs"] == "build"
     assert deploy["environment"]["name"] == "github-pages"
-    assert steps(deploy) == ["actions/deploy-pages@v5"]
+    assert steps(deploy) == ["actions/deploy-pages"]
 
 
 def test_every_action_is_official_and_pinned_to_a_major_version() -> None:

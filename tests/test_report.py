@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from generator.cli import annotation
 from generator.errors import Issue
 from generator.load import RawRecord, parse_text
 from generator.report import curation_warnings, months_before, period_end
-from tests.conftest import DATA, ROOT, minimal_record
+from tests.conftest import DATA, ROOT, minimal_record, run_generator
 from tests.test_scaffold import SKELETON_FIELDS
 
 TODAY = date(2026, 11, 22)
@@ -93,15 +92,7 @@ def test_warnings_tolerate_any_shape() -> None:
 def run(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(cwd), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    return run_generator(*args, cwd=cwd, env=env)
 
 
 def test_check_shows_warnings_but_passes(sample_project: Path) -> None:

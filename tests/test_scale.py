@@ -2,7 +2,8 @@
 
 A regenerate with nothing changed writes no file, and a study page's navigation does not
 list the studies (a nav that lists every study makes every page carry it: quadratic cost).
-The timings themselves are `make bench`'s job.
+The timings themselves are `make bench`'s job. Everything on the 300 records is in the slow
+tier (`make test-all`); tests/test_cli.py checks the no-change run on the fixtures.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from generator.load import load_records
 from generator.pipeline import Paths, generate_site
 from generator.schema import VOCABULARIES, having, labels, load_schema
 from generator.validate import validate_records
-from tests.conftest import ROOT, copy_project, run_generator
+from tests.conftest import ROOT, copy_project, run_generator_process
 
 RECORDS = 300
 
@@ -95,6 +96,7 @@ def test_synthetic_records_are_the_same_for_a_seed_and_differ_between_seeds() ->
     assert make_records(40, seed=7)[:20] == make_records(20, seed=7)  # a count is a prefix
 
 
+@pytest.mark.slow
 def test_synthetic_records_are_valid_and_fill_every_schema_field(
     synthetic: list[dict[str, Any]],
 ) -> None:
@@ -113,6 +115,7 @@ def test_synthetic_records_are_valid_and_fill_every_schema_field(
     assert sum("related" in d for d in data) > RECORDS // 4
 
 
+@pytest.mark.slow
 def test_synthetic_records_use_every_value_of_every_vocabulary(
     synthetic: list[dict[str, Any]],
 ) -> None:
@@ -138,6 +141,7 @@ def test_synthetic_records_use_every_value_of_every_vocabulary(
     assert unused == {}, "bench/synth.py should use every vocabulary value"
 
 
+@pytest.mark.slow
 def test_synthetic_records_compare_arms_share_trials_and_pool_like_real_ones(
     synthetic: list[dict[str, Any]],
 ) -> None:
@@ -184,6 +188,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_a_regenerate_with_nothing_changed_writes_no_file(project: Path) -> None:
     paths = Paths.from_root(project)
     first = generate_site(paths)
@@ -203,7 +208,7 @@ def test_a_regenerate_with_nothing_changed_writes_no_file(project: Path) -> None
 
 @pytest.mark.slow
 def test_a_study_page_does_not_carry_every_study_in_its_navigation(project: Path) -> None:
-    result = run_generator("build", cwd=project, timeout=600)
+    result = run_generator_process("build", cwd=project, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     page = (project / "site" / "studies" / "synthetic-trial-00150" / "index.html").read_text()
     nav_links = re.findall(r'<a[^>]*class="md-nav__link[^"]*"[^>]*href="([^"]+)"', page)

@@ -13,7 +13,7 @@ import yaml
 
 from generator.pipeline import Paths, collate
 from generator.schema import labels
-from tests.conftest import ROOT, copy_project, minimal_record, run_generator
+from tests.conftest import ROOT, copy_project, minimal_record, run_generator_process
 from tests.oracles import children_counted_once
 
 pytestmark = pytest.mark.slow
@@ -82,7 +82,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         design={"description": EVIL, "sources": ["paper"]},
     )
     (project / "studies" / "hostile-text.yaml").write_text(yaml.safe_dump(hostile))
-    result = run_generator("build", cwd=project, timeout=300)
+    result = run_generator_process("build", cwd=project, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr
     return project / "site"
