@@ -277,12 +277,7 @@ def _csl_item(item: dict[str, Any]) -> dict[str, Any]:
         or _first(item.get("container-title"))
         or _first(item.get("publisher"))
     )
-    if journal:
-        ref["journal"] = journal
-    if year:
-        ref["year"] = year
-    if date and date != str(year):
-        ref["date"] = date
+    _put_published(ref, journal, year, date)
     for field, key in (("volume", "volume"), ("issue", "issue"), ("pages", "page")):
         value = item.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
@@ -471,6 +466,16 @@ def from_ris(text: str) -> list[dict[str, Any]]:
 _DOI_URL = re.compile(r"(?i)https?://(?:dx\.)?doi\.org/")
 
 
+def _put_published(ref: dict[str, Any], journal: str | None, year: Any, date: Any) -> None:
+    """Journal and year where known; the full date only when it says more than the year."""
+    if journal:
+        ref["journal"] = journal
+    if year:
+        ref["year"] = year
+    if date and date != str(year):
+        ref["date"] = date
+
+
 def _ris_record(record: Tagged) -> dict[str, Any]:
     authors = [_person(value) for value in _values(record, "AU", "A1")]
     year, date = _ris_date(_value(record, "DA"), _value(record, "PY", "Y1"))
@@ -480,12 +485,7 @@ def _ris_record(record: Tagged) -> dict[str, Any]:
     title = _value(record, "TI", "T1")
     ref["title"] = _strip_period(title) if title else todo("the work's title")
     journal = _value(record, "J2", "JA", "J1", "JO", "T2", "JF")
-    if journal:
-        ref["journal"] = journal
-    if year:
-        ref["year"] = year
-    if date and date != str(year):
-        ref["date"] = date
+    _put_published(ref, journal, year, date)
     for field, tag in (("volume", "VL"), ("issue", "IS")):
         value = _value(record, tag)
         if value:
