@@ -1,7 +1,9 @@
 """The whole pipeline in order: load -> validate -> model -> collate -> render -> write.
 
-Everything is gathered and rendered in memory first; files are written only once every
-record has passed validation, so a bad record never leaves a half-generated site.
+Every record is checked before anything is rendered, and pages are rendered one at a time
+into a staging folder that is moved into place only when all of them rendered, so a bad
+record or a failing template never leaves a half-generated site, and the pages are never all
+held in memory.
 """
 
 from __future__ import annotations
@@ -186,7 +188,7 @@ def _collate(paths: Paths) -> Site:
 
 
 def generate_site(paths: Paths) -> GenerateReport:
-    """Check, render everything in memory, then write the pages that changed.
+    """Check, render page by page into staging, then move in the pages that changed.
 
     Skipped when the inputs and the generated files are exactly as the last run left them.
     """
@@ -219,15 +221,14 @@ def _unchanged_since_last_run(paths: Paths, state_file: Path, digest: str) -> Ge
 
 def _generate(paths: Paths) -> GenerateReport:
     site = collate(paths)
-    from generator.render import render_abbreviations, render_pages
+    from generator.render import iter_pages, render_abbreviations
 
-    pages = render_pages(site)
     abbreviations = render_abbreviations(site)
-    report = write_pages(pages, paths.content)
+    report = write_pages(iter_pages(site), paths.content)
     wrote_abbr = write_if_changed(paths.abbreviations, abbreviations)
     return GenerateReport(
         records=len(site.studies),
-        files=len(pages) + 1,  # + the abbreviation list
+        files=report.written + report.unchanged + 1,  # + the abbreviation list
         written=report.written + int(wrote_abbr),
         unchanged=report.unchanged + int(not wrote_abbr),
         removed=report.removed,

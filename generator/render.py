@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
@@ -878,65 +878,112 @@ def environment() -> jinja2.Environment:
 
 
 def render_pages(site: Site) -> Pages:
-    """Render every page of the site."""
-    env = environment()
+    """Render every page of the site into memory (tests; generate streams with iter_pages)."""
     pages: Pages = {}
-
-    def put(path: str, template: str, **context: Any) -> None:
-        if PurePosixPath(path) in pages:
+    for path, body in iter_pages(site):
+        if path in pages:
             raise RenderError(f"two pages would be written to {path}")
-        try:
-            body = env.get_template(template).render(site=site, **context)
-        except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
-            # A template bug, not a record problem: say where, without a traceback.
-            raise RenderError(f"template {template} failed for {path}: {exc}") from exc
-        pages[PurePosixPath(path)] = body
+        pages[path] = body
+    return pages
 
-    put("index.md", "home.md.j2")
-    put("studies/index.md", "all-studies.md.j2")
-    put("conditions/index.md", "conditions.md.j2")
-    put("cell-types/index.md", "cell-types.md.j2")
-    put("glossary.md", "glossary.md.j2")
-    put("record-format.md", "record-format.md.j2", fields=field_docs())
+
+def iter_pages(site: Site) -> Iterator[tuple[PurePosixPath, str]]:
+    """Render every page of the site, one at a time, in a fixed order."""
+    for path, template, context in page_plan(site):
+        yield path, render_one(site, path, template, context)
+
+
+PagePlan = tuple[PurePosixPath, str, dict[str, Any]]
+"""One page to render: its path, its template (or a download kind) and its own context."""
+
+
+def page_plan(site: Site) -> Iterator[PagePlan]:
+    """Every page of the site, in order, without rendering any (cheap: no template runs)."""
+
+    def put(path: str, template: str, **context: Any) -> PagePlan:
+        return PurePosixPath(path), template, context
+
+    yield put("index.md", "home.md.j2")
+    yield put("studies/index.md", "all-studies.md.j2")
+    yield put("conditions/index.md", "conditions.md.j2")
+    yield put("cell-types/index.md", "cell-types.md.j2")
+    yield put("glossary.md", "glossary.md.j2")
+    yield put("record-format.md", "record-format.md.j2", fields=field_docs())
     for study in site.studies:
-        put(
+        yield put(
             f"studies/{study.id}.md", "study.md.j2", study=study, links=site.links.get(study.id, ())
         )
     for condition, studies in site.by_condition.items():
-        put(f"conditions/{condition}.md", "condition.md.j2", condition=condition, studies=studies)
+        yield put(
+            f"conditions/{condition}.md", "condition.md.j2", condition=condition, studies=studies
+        )
     for cell_type, studies in site.by_cell_type.items():
-        put(f"cell-types/{cell_type}.md", "cell-type.md.j2", cell_type=cell_type, studies=studies)
-    put("outcomes/index.md", "outcomes.md.j2")
+        yield put(
+            f"cell-types/{cell_type}.md", "cell-type.md.j2", cell_type=cell_type, studies=studies
+        )
+    yield put("outcomes/index.md", "outcomes.md.j2")
     for condition, domains in site.outcomes.items():
         for domain, found in domains.items():
-            put(f"outcomes/{condition}/{domain}.md", "outcome-domain.md.j2", found=found)
-    put("evidence-map.md", "evidence-map.md.j2")
-    put("harms.md", "harms.md.j2")
-    put("bibliography.md", "bibliography.md.j2")
-    put("whats-new.md", "whats-new.md.j2")
-    put("open-trials.md", "open-trials.md.j2")
-    put("methods.md", "methods.md.j2")
-    put("not-covered.md", "not-covered.md.j2")
-    put("downloads/index.md", "downloads.md.j2")
-    pages.update(render_downloads(site))
-    return pages
+            yield put(f"outcomes/{condition}/{domain}.md", "outcome-domain.md.j2", found=found)
+    yield put("evidence-map.md", "evidence-map.md.j2")
+    yield put("harms.md", "harms.md.j2")
+    yield put("bibliography.md", "bibliography.md.j2")
+    yield put("whats-new.md", "whats-new.md.j2")
+    yield put("open-trials.md", "open-trials.md.j2")
+    yield put("methods.md", "methods.md.j2")
+    yield put("not-covered.md", "not-covered.md.j2")
+    yield put("downloads/index.md", "downloads.md.j2")
+    yield put("downloads/studies.json", ":dataset_json")
+    yield put("downloads/studies.csv", ":dataset_csv")
+    yield put("downloads/results.csv", ":results_csv")
+    yield put("downloads/study.schema.json", ":schema_json")
+    yield put("feed.xml", ":atom_feed")
+    for study in site.studies:
+        base = f"downloads/cite/{study.id}"
+        yield put(base + ".bib", ":bibtex", study=study)
+        yield put(base + ".ris", ":ris", study=study)
+        yield put(base + ".json", ":csl_json", study=study)
+
+
+def render_one(site: Site, path: PurePosixPath, template: str, context: dict[str, Any]) -> str:
+    """Render one planned page: a template, or a download file (kind starting with ':')."""
+    if template.startswith(":"):
+        return _download(site, template[1:], context)
+    try:
+        return environment().get_template(template).render(site=site, **context)
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        # A template bug, not a record problem: say where, without a traceback.
+        raise RenderError(f"template {template} failed for {path}: {exc}") from exc
+
+
+def _download(site: Site, kind: str, context: dict[str, Any]) -> str:
+    if kind == "dataset_json":
+        return export.dataset_json(site)
+    if kind == "dataset_csv":
+        return export.dataset_csv(site)
+    if kind == "results_csv":
+        return export.results_csv(site)
+    if kind == "schema_json":
+        return export.schema_json(load_schema())
+    if kind == "atom_feed":
+        return export.atom_feed(site, site.events)
+    study: Study = context["study"]
+    if kind == "bibtex":
+        return export.bibtex(study)
+    if kind == "ris":
+        return export.ris(study)
+    if kind == "csl_json":
+        return export.csl_json(study)
+    raise RenderError(f"unknown download kind {kind}")
 
 
 def render_downloads(site: Site) -> Pages:
     """Data files copied into the site as they are: dataset, schema, feed, per-study citations."""
-    files: Pages = {
-        PurePosixPath("downloads/studies.json"): export.dataset_json(site),
-        PurePosixPath("downloads/studies.csv"): export.dataset_csv(site),
-        PurePosixPath("downloads/results.csv"): export.results_csv(site),
-        PurePosixPath("downloads/study.schema.json"): export.schema_json(load_schema()),
-        PurePosixPath("feed.xml"): export.atom_feed(site, site.events),
+    return {
+        path: render_one(site, path, kind, context)
+        for path, kind, context in page_plan(site)
+        if kind.startswith(":")
     }
-    for study in site.studies:
-        base = f"downloads/cite/{study.id}"
-        files[PurePosixPath(base + ".bib")] = export.bibtex(study)
-        files[PurePosixPath(base + ".ris")] = export.ris(study)
-        files[PurePosixPath(base + ".json")] = export.csl_json(study)
-    return files
 
 
 def render_abbreviations(site: Site) -> str:
