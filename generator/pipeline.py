@@ -9,17 +9,37 @@ held in memory.
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator.cache import STATE_FILE, State, input_digest, output_stats, read_state, save_state
+from generator.cache import (
+    RECORD_CACHE,
+    STATE_FILE,
+    State,
+    combined_digest,
+    output_stats,
+    read_record_cache,
+    read_state,
+    record_digests,
+    save_record_cache,
+    save_state,
+    site_digest,
+)
 from generator.collate import Site, collate_site
 from generator.errors import Issue, ValidationFailed
-from generator.load import RawRecord, load_file, load_records, load_repository, load_site_url
+from generator.load import (
+    LoadResult,
+    RawRecord,
+    load_file,
+    load_records,
+    load_repository,
+    load_site_url,
+)
 from generator.model import Editorial, GlossaryTerm, Study, build_editorial, build_study
 from generator.report import curation_warnings
 from generator.write import write_if_changed, write_pages
@@ -42,6 +62,8 @@ class Paths:
     notes: Path
     state: Path | None = None
     """Where generate remembers its last run, to skip a run when nothing changed (None: never)."""
+    record_cache: Path | None = None
+    """Where generate keeps parsed records between runs (None: parse every record every run)."""
 
     @classmethod
     def from_root(cls, root: Path) -> Paths:
@@ -56,6 +78,7 @@ class Paths:
             key_messages=root / "data" / "key-messages.yaml",
             notes=root / "data" / "notes.yaml",
             state=root / STATE_FILE,
+            record_cache=root / RECORD_CACHE,
         )
 
 
@@ -153,17 +176,18 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def collate(paths: Paths) -> Site:
-    """Check the records and the glossary together (all problems at once), then collate."""
+def collate(paths: Paths, loaded: LoadResult | None = None) -> Site:
+    """Check the records and the glossary together (all problems at once), then collate.
+
+    loaded: the records folder as already loaded (default: load it now)."""
     with _no_cycle_collection():
-        return _collate(paths)
+        return _collate(paths, loaded or load_records(paths.studies))
 
 
-def _collate(paths: Paths) -> Site:
+def _collate(paths: Paths, loaded: LoadResult) -> Site:
     from generator.validate import validate_records
 
     problems: list[Issue] = []
-    loaded = load_records(paths.studies)
     problems += loaded.issues + validate_records(loaded.records)
     glossary: tuple[GlossaryTerm, ...] = ()
     try:
@@ -191,24 +215,29 @@ def generate_site(paths: Paths) -> GenerateReport:
     """Check, render page by page into staging, then move in the pages that changed.
 
     Skipped when the inputs and the generated files are exactly as the last run left them.
+    Otherwise, when only records changed, pages of one study whose inputs are unchanged and
+    whose files are as the last run left them are not rendered again (see cache.py).
     """
     inputs = [paths.glossary, paths.config, paths.key_messages, paths.notes]
-    digest = input_digest(paths.studies, inputs) if paths.state else None
-    if paths.state and digest:
-        unchanged = _unchanged_since_last_run(paths, paths.state, digest)
+    site_inputs = site_digest(inputs) if paths.state else None
+    records = record_digests(paths.studies) if paths.state else None
+    digest = combined_digest(site_inputs, records)
+    state = read_state(paths.state) if paths.state and digest else None
+    if state is not None and digest:
+        unchanged = _unchanged_since_last_run(paths, state, digest)
         if unchanged:
             return unchanged
+    previous = state if state is not None and state.site_inputs == site_inputs else None
     with _no_cycle_collection():
-        report = _generate(paths)
-    if paths.state and digest:
+        report, pages = _generate(paths, records, previous)
+    if paths.state and digest and site_inputs:
         outputs = output_stats(paths.root, paths.content, [paths.abbreviations])
-        save_state(paths.state, State(digest, outputs, asdict(report)))
+        save_state(paths.state, State(digest, outputs, asdict(report), site_inputs, pages))
     return report
 
 
-def _unchanged_since_last_run(paths: Paths, state_file: Path, digest: str) -> GenerateReport | None:
-    state = read_state(state_file)
-    if state is None or state.inputs != digest:
+def _unchanged_since_last_run(paths: Paths, state: State, digest: str) -> GenerateReport | None:
+    if state.inputs != digest:
         return None
     if output_stats(paths.root, paths.content, [paths.abbreviations]) != state.outputs:
         return None
@@ -219,14 +248,62 @@ def _unchanged_since_last_run(paths: Paths, state_file: Path, digest: str) -> Ge
     return replace(last, written=0, removed=0, unchanged=last.files, skipped=True)
 
 
-def _generate(paths: Paths) -> GenerateReport:
-    site = collate(paths)
-    from generator.render import iter_pages, render_abbreviations
+def _load(paths: Paths, records: dict[str, str] | None) -> LoadResult:
+    """Load the records folder, taking unchanged records from the parsed-record cache."""
+    if not paths.record_cache or not records or not paths.studies.is_dir():
+        return load_records(paths.studies)
+    if any(not name.endswith(".yaml") for name in records):
+        return load_records(paths.studies)  # the loader reports the misnamed files
+    cache = read_record_cache(paths.record_cache)
+    keep: dict[tuple[str, str], RawRecord] = {}
+    loaded: list[RawRecord] = []
+    issues: list[Issue] = []
+    for name, digest in records.items():
+        record = cache.get((name, digest))
+        if not isinstance(record, RawRecord) or record.path != paths.studies / name:
+            found = load_file(paths.studies / name)
+            if isinstance(found, Issue):
+                issues.append(found)
+                continue
+            record = found
+        keep[(name, digest)] = record
+        loaded.append(record)
+    if keep.keys() != cache.keys():
+        save_record_cache(paths.record_cache, keep)
+    return LoadResult(loaded, issues)
+
+
+def _generate(
+    paths: Paths, records: dict[str, str] | None, previous: State | None
+) -> tuple[GenerateReport, dict[str, str]]:
+    """Render and write; returns the report and, for pages of one study, what each read."""
+    loaded = _load(paths, records)
+    site = collate(paths, loaded)
+    from generator.render import page_inputs, page_plan, render_abbreviations, render_one
+
+    by_id: dict[str, str] = {}
+    if records is not None:  # ids are valid and unique now
+        by_id = {str(r.data["id"]): records.get(r.path.name, "") for r in loaded.records}
+    reused = _reusable_outputs(paths, previous)
+    pages: dict[str, str] = {}
+
+    def stream() -> Iterator[tuple[PurePosixPath, str | None]]:
+        for path, template, context in page_plan(site):
+            inputs = None
+            if len(by_id) == len(site.studies):
+                inputs = page_inputs(site, path, template, context, by_id)
+            if inputs is not None:
+                key = hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest()
+                pages[str(path)] = key
+                if previous and previous.pages.get(str(path)) == key and str(path) in reused:
+                    yield path, None  # rendered by the last run, left as it was
+                    continue
+            yield path, render_one(site, path, template, context)
 
     abbreviations = render_abbreviations(site)
-    report = write_pages(iter_pages(site), paths.content)
+    report = write_pages(stream(), paths.content)
     wrote_abbr = write_if_changed(paths.abbreviations, abbreviations)
-    return GenerateReport(
+    summary = GenerateReport(
         records=len(site.studies),
         files=report.written + report.unchanged + 1,  # + the abbreviation list
         written=report.written + int(wrote_abbr),
@@ -234,6 +311,20 @@ def _generate(paths: Paths) -> GenerateReport:
         removed=report.removed,
         latest_review=max((s.last_reviewed for s in site.studies), default="1970-01-01"),
     )
+    return summary, pages
+
+
+def _reusable_outputs(paths: Paths, previous: State | None) -> set[str]:
+    """Generated files (paths in the content folder) exactly as the last run left them."""
+    if previous is None or not previous.pages:
+        return set()
+    now = output_stats(paths.root, paths.content, [])
+    content = paths.content.relative_to(paths.root).as_posix()
+    return {
+        rel.removeprefix(content + "/")
+        for rel, stat in now.items()
+        if previous.outputs.get(rel) == stat
+    }
 
 
 def _get_id(record: RawRecord) -> object:

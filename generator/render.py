@@ -945,6 +945,45 @@ def page_plan(site: Site) -> Iterator[PagePlan]:
         yield put(base + ".json", ":csl_json", study=study)
 
 
+def page_inputs(
+    site: Site, path: PurePosixPath, template: str, context: dict[str, Any], records: dict[str, str]
+) -> str | None:
+    """What a per-study page reads, as a short text, or None for a page that reads the whole site.
+
+    records maps each record id to the digest of its file; a Study is built from its record
+    alone, so the digest stands for it. A study page also reads, through `site`, the studies
+    it links to, the other reports of its trial, the reviews that include it and the studies
+    its review includes (study.md.j2), the site address and the repository: all named here.
+    The rest of the site (glossary, code, templates, mkdocs.yml) is covered by the caller.
+    Two runs that give a page the same inputs render it to the same bytes, so an incremental
+    run renders only pages whose inputs changed; anything not listed must stay out of
+    study.md.j2 and the citation exports, or be added here.
+    """
+    study: Study | None = context.get("study")
+    if study is None:
+        return None
+    if template.startswith(":"):  # bibtex, ris, csl_json: the study alone
+        return f"{template}\0{records[study.id]}"
+    if template != "study.md.j2":
+        return None
+    related = [(link.label, link.study.id) for link in context["links"]]
+    related += [("trial", other.id) for other in site.other_reports(study)]
+    related += [("in", other.id) for other in site.included_in.get(study.id, ())]
+    includes = study.pooled.includes if study.pooled else ()
+    related += [("includes", inc.record) for inc in includes if inc.record]
+    ids = sorted({ident for _, ident in related})
+    return "\0".join(
+        [
+            template,
+            records[study.id],
+            site.site_url,
+            site.repository,
+            *(f"{kind}={ident}" for kind, ident in related),
+            *(f"{ident}:{records.get(ident, '-')}" for ident in ids),
+        ]
+    )
+
+
 def render_one(site: Site, path: PurePosixPath, template: str, context: dict[str, Any]) -> str:
     """Render one planned page: a template, or a download file (kind starting with ':')."""
     if template.startswith(":"):

@@ -61,19 +61,18 @@ def owned_files(content_dir: Path) -> set[PurePosixPath]:
 STAGING_PREFIX = ".staging-"
 """Staging folders are named .<content folder>.staging-<random>, beside the content folder."""
 
-Page = tuple[PurePosixPath, str]
+Page = tuple[PurePosixPath, str | None]
+"""A page's path and text; text None: the file on disk is current (an incremental run)."""
 
 
 def write_pages(
-    pages: Mapping[PurePosixPath, str] | Iterable[Page],
-    content_dir: Path,
-    keep: Iterable[PurePosixPath] = (),
+    pages: Mapping[PurePosixPath, str] | Iterable[Page], content_dir: Path
 ) -> WriteReport:
     """Write pages under content_dir (only where bytes change) and delete stale generated files.
 
     pages is a mapping or a stream of (path, text); nothing under content_dir changes until
-    the stream is exhausted without error. keep names generated files that are current
-    although not in pages (an incremental run leaves them alone); they are not removed.
+    the stream is exhausted without error. A page given with text None is left as it is on
+    disk (counted as unchanged, not removed).
     """
     items: Iterable[Page] = pages.items() if isinstance(pages, Mapping) else pages
     _remove_old_staging(content_dir)
@@ -90,6 +89,8 @@ def write_pages(
             if rel in seen:
                 raise WriteError(f"two pages would be written to {rel}")
             seen.add(rel)
+            if body is None:
+                continue
             data = body.encode("utf-8")
             try:
                 if (content_dir / rel).read_bytes() == data:
@@ -105,7 +106,7 @@ def write_pages(
             target = content_dir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / rel, target)
-        stale = owned_files(content_dir) - seen - set(keep)
+        stale = owned_files(content_dir) - seen
         for rel in sorted(stale):
             (content_dir / rel).unlink()
         for folder in OWNED_DIRS:

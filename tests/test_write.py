@@ -107,11 +107,12 @@ def test_a_folder_in_the_way_fails_before_anything_moves(tmp_path: Path) -> None
     assert (content / "index.md").read_text() == "home\n"
 
 
-def test_kept_pages_are_not_removed(tmp_path: Path) -> None:
+def test_a_page_without_text_is_left_as_it_is(tmp_path: Path) -> None:
     content = tmp_path / "content"
     write_pages(pages(index_md="home\n", studies__a_md="A\n"), content)
-    report = write_pages(pages(index_md="home\n"), content, keep=[PurePosixPath("studies/a.md")])
-    assert report.removed == 0
+    stream = iter([(PurePosixPath("index.md"), "home\n"), (PurePosixPath("studies/a.md"), None)])
+    report = write_pages(stream, content)
+    assert (report.written, report.unchanged, report.removed) == (0, 2, 0)
     assert (content / "studies/a.md").read_text() == "A\n"
 
 
