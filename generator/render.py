@@ -25,6 +25,7 @@ from generator.collate import (
     BADGES,
     NO_CELL_TYPE,
     WARNING_BADGES,
+    DomainResults,
     EffectGroup,
     EvidenceEvent,
     Headline,
@@ -948,7 +949,7 @@ def page_plan(site: Site) -> Iterator[PagePlan]:
 def page_inputs(
     site: Site, path: PurePosixPath, template: str, context: dict[str, Any], records: dict[str, str]
 ) -> str | None:
-    """What a per-study page reads, as a short text, or None for a page that reads the whole site.
+    """What a page of one study or one outcome reads, as a text; None for pages that read more.
 
     records maps each record id to the digest of its file; a Study is built from its record
     alone, so the digest stands for it. A study page also reads, through `site`, the studies
@@ -957,8 +958,20 @@ def page_inputs(
     The rest of the site (glossary, code, templates, mkdocs.yml) is covered by the caller.
     Two runs that give a page the same inputs render it to the same bytes, so an incremental
     run renders only pages whose inputs changed; anything not listed must stay out of
-    study.md.j2 and the citation exports, or be added here.
+    study.md.j2 and the citation exports, or be added here. An outcome page (one condition, one
+    domain) reads only the results of the studies in it, which are built from those studies.
     """
+    if template == "outcome-domain.md.j2":  # reads only `found`: built from its studies alone
+        found: DomainResults = context["found"]
+        rows: list[str] = []
+        for group in (*found.effects, *found.pooled):
+            rows.append("|".join(row.study.id for row in group.rows))
+        rows += ["|".join(row.study.id for row in group.rows) for group in found.values]
+        rows.append("|".join(row.study.id for row in found.worded))
+        ids = sorted({ident for row in rows for ident in row.split("|") if ident})
+        return "\0".join(
+            [template, found.condition, found.domain, *rows, *(f"{i}:{records[i]}" for i in ids)]
+        )
     study: Study | None = context.get("study")
     if study is None:
         return None
