@@ -21,6 +21,7 @@ from generator.cache import (
     RECORD_CACHE,
     STATE_FILE,
     State,
+    Stats,
     combined_digest,
     output_stats,
     read_record_cache,
@@ -223,23 +224,23 @@ def generate_site(paths: Paths) -> GenerateReport:
     records = record_digests(paths.studies) if paths.state else None
     digest = combined_digest(site_inputs, records)
     state = read_state(paths.state) if paths.state and digest else None
+    now: Stats = {}
     if state is not None and digest:
-        unchanged = _unchanged_since_last_run(paths, state, digest)
+        now = output_stats(paths.root, paths.content, [paths.abbreviations])
+        unchanged = _unchanged_since_last_run(state, digest, now)
         if unchanged:
             return unchanged
     previous = state if state is not None and state.site_inputs == site_inputs else None
     with _no_cycle_collection():
-        report, pages = _generate(paths, records, previous)
+        report, pages = _generate(paths, records, previous, now)
     if paths.state and digest and site_inputs:
         outputs = output_stats(paths.root, paths.content, [paths.abbreviations])
         save_state(paths.state, State(digest, outputs, asdict(report), site_inputs, pages))
     return report
 
 
-def _unchanged_since_last_run(paths: Paths, state: State, digest: str) -> GenerateReport | None:
-    if state.inputs != digest:
-        return None
-    if output_stats(paths.root, paths.content, [paths.abbreviations]) != state.outputs:
+def _unchanged_since_last_run(state: State, digest: str, now: Stats) -> GenerateReport | None:
+    if state.inputs != digest or now != state.outputs:
         return None
     try:
         last = GenerateReport(**state.summary)
@@ -274,9 +275,10 @@ def _load(paths: Paths, records: dict[str, str] | None) -> LoadResult:
 
 
 def _generate(
-    paths: Paths, records: dict[str, str] | None, previous: State | None
+    paths: Paths, records: dict[str, str] | None, previous: State | None, now: Stats
 ) -> tuple[GenerateReport, dict[str, str]]:
-    """Render and write; returns the report and, for pages of one study, what each read."""
+    """Render and write; returns the report and, for the pages that read only part of the
+    records, what each read. now: the generated files on disk (sizes and times)."""
     loaded = _load(paths, records)
     site = collate(paths, loaded)
     from generator.render import page_inputs, page_plan, render_abbreviations, render_one
@@ -284,7 +286,7 @@ def _generate(
     by_id: dict[str, str] = {}
     if records is not None:  # ids are valid and unique now
         by_id = {str(r.data["id"]): records.get(r.path.name, "") for r in loaded.records}
-    reused = _reusable_outputs(paths, previous)
+    reused = _reusable_outputs(paths, previous, now)
     pages: dict[str, str] = {}
 
     def stream() -> Iterator[tuple[PurePosixPath, str | None]]:
@@ -314,11 +316,10 @@ def _generate(
     return summary, pages
 
 
-def _reusable_outputs(paths: Paths, previous: State | None) -> set[str]:
+def _reusable_outputs(paths: Paths, previous: State | None, now: Stats) -> set[str]:
     """Generated files (paths in the content folder) exactly as the last run left them."""
     if previous is None or not previous.pages:
         return set()
-    now = output_stats(paths.root, paths.content, [])
     content = paths.content.relative_to(paths.root).as_posix()
     return {
         rel.removeprefix(content + "/")
