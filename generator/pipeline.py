@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import multiprocessing as mp
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.cache import (
     RECORD_CACHE,
@@ -44,6 +46,9 @@ from generator.load import (
 from generator.model import Editorial, GlossaryTerm, Study, build_editorial, build_study
 from generator.report import curation_warnings
 from generator.write import write_if_changed, write_pages
+
+if TYPE_CHECKING:
+    from generator.render import PagePlan
 
 # The validate and render stages (jsonschema, Jinja) are imported where they run: a no-change
 # regenerate needs neither, and their imports were half of its time at 1,000 records.
@@ -212,12 +217,13 @@ def _collate(paths: Paths, loaded: LoadResult) -> Site:
     )
 
 
-def generate_site(paths: Paths) -> GenerateReport:
+def generate_site(paths: Paths, jobs: int | None = None) -> GenerateReport:
     """Check, render page by page into staging, then move in the pages that changed.
 
     Skipped when the inputs and the generated files are exactly as the last run left them.
     Otherwise, when only records changed, pages of one study whose inputs are unchanged and
     whose files are as the last run left them are not rendered again (see cache.py).
+    jobs: processes that render pages (default: default_jobs()); the output is the same.
     """
     inputs = [paths.glossary, paths.config, paths.key_messages, paths.notes]
     site_inputs = site_digest(inputs) if paths.state else None
@@ -232,7 +238,9 @@ def generate_site(paths: Paths) -> GenerateReport:
             return unchanged
     previous = state if state is not None and state.site_inputs == site_inputs else None
     with _no_cycle_collection():
-        report, pages = _generate(paths, records, previous, now)
+        report, pages = _generate(
+            paths, records, previous, now, default_jobs() if jobs is None else jobs
+        )
     if paths.state and digest and site_inputs:
         outputs = output_stats(paths.root, paths.content, [paths.abbreviations])
         save_state(paths.state, State(digest, outputs, asdict(report), site_inputs, pages))
@@ -275,32 +283,39 @@ def _load(paths: Paths, records: dict[str, str] | None) -> LoadResult:
 
 
 def _generate(
-    paths: Paths, records: dict[str, str] | None, previous: State | None, now: Stats
+    paths: Paths, records: dict[str, str] | None, previous: State | None, now: Stats, jobs: int
 ) -> tuple[GenerateReport, dict[str, str]]:
     """Render and write; returns the report and, for the pages that read only part of the
     records, what each read. now: the generated files on disk (sizes and times)."""
     loaded = _load(paths, records)
     site = collate(paths, loaded)
-    from generator.render import page_inputs, page_plan, render_abbreviations, render_one
+    from generator.render import page_inputs, page_plan, render_abbreviations
 
     by_id: dict[str, str] = {}
     if records is not None:  # ids are valid and unique now
         by_id = {str(r.data["id"]): records.get(r.path.name, "") for r in loaded.records}
     reused = _reusable_outputs(paths, previous, now)
     pages: dict[str, str] = {}
+    plan: list[PagePlan] = []
+    todo: list[int] = []  # indexes into plan of the pages to render
+    for path, template, context in page_plan(site):
+        inputs = None
+        if len(by_id) == len(site.studies):
+            inputs = page_inputs(site, path, template, context, by_id)
+        if inputs is not None:
+            key = hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest()
+            pages[str(path)] = key
+            if previous and previous.pages.get(str(path)) == key and str(path) in reused:
+                plan.append((path, template, {}))  # rendered by the last run, left as it was
+                continue
+        todo.append(len(plan))
+        plan.append((path, template, context))
 
     def stream() -> Iterator[tuple[PurePosixPath, str | None]]:
-        for path, template, context in page_plan(site):
-            inputs = None
-            if len(by_id) == len(site.studies):
-                inputs = page_inputs(site, path, template, context, by_id)
-            if inputs is not None:
-                key = hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest()
-                pages[str(path)] = key
-                if previous and previous.pages.get(str(path)) == key and str(path) in reused:
-                    yield path, None  # rendered by the last run, left as it was
-                    continue
-            yield path, render_one(site, path, template, context)
+        texts = _render(site, plan, todo, jobs)
+        wanted = set(todo)
+        for index, (path, _, _) in enumerate(plan):
+            yield path, next(texts) if index in wanted else None
 
     abbreviations = render_abbreviations(site)
     report = write_pages(stream(), paths.content)
@@ -314,6 +329,58 @@ def _generate(
         latest_review=max((s.last_reviewed for s in site.studies), default="1970-01-01"),
     )
     return summary, pages
+
+
+PARALLEL_FROM = 400
+"""Fewer pages than this to render are rendered in this process (a pool costs ~0.1 s)."""
+_WORK: tuple[Site, list[PagePlan]] | None = None
+"""What the render workers render: set before the pool forks, so they inherit it."""
+
+
+def default_jobs() -> int:
+    """Render processes: $GENERATOR_JOBS when set, else one per core this process may use."""
+    value = os.environ.get("GENERATOR_JOBS", "")
+    if value.strip().isdigit():
+        return max(1, int(value))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _render(site: Site, plan: list[PagePlan], todo: list[int], jobs: int) -> Iterator[str]:
+    """The texts of plan[i] for i in todo, in that order, rendered by up to jobs processes.
+
+    Each page is rendered from the same site data whichever process renders it, and the
+    texts come back in plan order, so the output equals a single-process run's."""
+    from generator.render import render_one
+
+    global _WORK
+    if jobs <= 1 or len(todo) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        for index in todo:
+            path, template, context = plan[index]
+            yield render_one(site, path, template, context)
+        return
+    from generator.render import environment
+
+    for template in sorted({plan[index][1] for index in todo}):
+        if not template.startswith(":"):
+            environment().get_template(template)  # compiled once, before the workers fork
+    _WORK = (site, plan)
+    try:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            yield from pool.imap(_render_at, todo, chunksize=16)
+    finally:
+        _WORK = None
+
+
+def _render_at(index: int) -> str:
+    from generator.render import render_one
+
+    assert _WORK is not None
+    site, plan = _WORK
+    path, template, context = plan[index]
+    return render_one(site, path, template, context)
 
 
 def _reusable_outputs(paths: Paths, previous: State | None, now: Stats) -> set[str]:

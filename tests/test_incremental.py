@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+import generator.pipeline
 import generator.render
+from generator.errors import RenderError
 from generator.pipeline import Paths, generate_site
 from tests.conftest import ROOT, copy_project, minimal_record
 
@@ -82,6 +84,7 @@ def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return original(site, path, template, context)
 
     monkeypatch.setattr(generator.render, "render_one", counting)
+    monkeypatch.setenv("GENERATOR_JOBS", "1")  # counted in this process
     return rendered
 
 
@@ -179,3 +182,40 @@ def test_the_real_records_are_what_the_edits_say(generated: Path) -> None:
     assert "\ntrial:" in text["passion-phase-1"]
     assert "record: chen-2013-neural-stem-like-cells-cp" in text["eggenberger-2019-meta-analysis"]
     assert "\nrelated:" in text["cochrane-stem-cells-hie-2020"]
+
+
+def test_a_parallel_run_equals_a_single_process_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trees = []
+    for jobs in (1, 2):
+        project = tmp_path / f"jobs-{jobs}"
+        project.mkdir()
+        copy_project(project)
+        monkeypatch.setattr(generator.pipeline, "PARALLEL_FROM", 0)  # a pool even for few pages
+        report = generate_site(Paths.from_root(project), jobs=jobs)
+        assert report.written == report.files
+        trees.append(tree(project))
+    assert trees[0] == trees[1]
+
+
+def test_a_template_failure_in_a_worker_changes_nothing(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = Path(shutil.copytree(generated, tmp_path / "project"))
+    before = tree(project)
+    (project / "data" / "glossary.yaml").write_text(
+        (project / "data" / "glossary.yaml").read_text() + "\n# render every page\n"
+    )
+
+    def failing(site: Any, path: Any, template: str, context: dict[str, Any]) -> str:
+        if str(path) == "studies/passion-phase-1.md":
+            raise RenderError("template study.md.j2 failed for studies/passion-phase-1.md: boom")
+        return "changed\n"
+
+    monkeypatch.setattr(generator.render, "render_one", failing)
+    monkeypatch.setattr(generator.pipeline, "PARALLEL_FROM", 0)
+    with pytest.raises(RenderError, match="boom"):
+        generate_site(Paths.from_root(project), jobs=2)
+    assert tree(project) == before
+    assert not list(tmp_path.glob("project/.content.staging-*"))
