@@ -12,6 +12,8 @@ import gc
 import hashlib
 import multiprocessing as mp
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -356,7 +358,10 @@ def _render(site: Site, plan: list[PagePlan], todo: list[int], jobs: int) -> Ite
     from generator.render import render_one
 
     global _WORK
-    if jobs <= 1 or len(todo) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+    # Forking is safe only while this process runs no other thread (a lock held by one would
+    # stay locked in the children): with threads, or without fork, render here.
+    forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+    if jobs <= 1 or len(todo) < PARALLEL_FROM or not forkable:
         for index in todo:
             path, template, context = plan[index]
             yield render_one(site, path, template, context)
@@ -367,11 +372,21 @@ def _render(site: Site, plan: list[PagePlan], todo: list[int], jobs: int) -> Ite
         if not template.startswith(":"):
             environment().get_template(template)  # compiled once, before the workers fork
     _WORK = (site, plan)
+    pool = mp.get_context("fork").Pool(jobs, initializer=_worker_signals)
     try:
-        with mp.get_context("fork").Pool(jobs) as pool:
-            yield from pool.imap(_render_at, todo, chunksize=16)
+        yield from pool.imap(_render_at, todo, chunksize=16)
+        pool.close()  # all rendered: let the workers finish on their own
     finally:
         _WORK = None
+        pool.terminate()  # on an error: stop them now (a no-op once closed and done)
+        pool.join()
+
+
+def _worker_signals() -> None:
+    """Workers die on SIGTERM (the parent's handler, inherited by fork, would turn it into an
+    exception there, and Pool.terminate would wait forever) and leave Ctrl-C to the parent."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _render_at(index: int) -> str:

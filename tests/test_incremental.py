@@ -3,7 +3,10 @@ and the content folder ends byte-identical to a cold run's on the same records."
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -219,3 +222,23 @@ def test_a_template_failure_in_a_worker_changes_nothing(
         generate_site(Paths.from_root(project), jobs=2)
     assert tree(project) == before
     assert not list(tmp_path.glob("project/.content.staging-*"))
+
+
+def test_a_parallel_run_from_the_command_line_ends(tmp_path: Path) -> None:
+    """The command line turns SIGTERM into an exception; the render workers must not inherit
+    that (the pool stops them with SIGTERM), or the run never ends."""
+    project = tmp_path / "project"
+    project.mkdir()
+    copy_project(project)
+    env = dict(os.environ, GENERATOR_JOBS="2")
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "--root", str(project), "generate"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert " written," in result.stdout
