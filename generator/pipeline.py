@@ -259,12 +259,17 @@ def _unchanged_since_last_run(state: State, digest: str, now: Stats) -> Generate
     return replace(last, written=0, removed=0, unchanged=last.files, skipped=True)
 
 
-def _load(paths: Paths, records: dict[str, str] | None) -> LoadResult:
-    """Load the records folder, taking unchanged records from the parsed-record cache."""
+def _load(
+    paths: Paths, records: dict[str, str] | None
+) -> tuple[LoadResult, dict[tuple[str, str], RawRecord] | None]:
+    """Load the records folder, taking unchanged records from the parsed-record cache.
+
+    Also returns what the cache should now hold, or None when it needs no update; the caller
+    saves it only after a successful run (a failed run changes no file)."""
     if not paths.record_cache or not records or not paths.studies.is_dir():
-        return load_records(paths.studies)
+        return load_records(paths.studies), None
     if any(not name.endswith(".yaml") for name in records):
-        return load_records(paths.studies)  # the loader reports the misnamed files
+        return load_records(paths.studies), None  # the loader reports the misnamed files
     cache = read_record_cache(paths.record_cache)
     keep: dict[tuple[str, str], RawRecord] = {}
     loaded: list[RawRecord] = []
@@ -279,9 +284,7 @@ def _load(paths: Paths, records: dict[str, str] | None) -> LoadResult:
             record = found
         keep[(name, digest)] = record
         loaded.append(record)
-    if keep.keys() != cache.keys():
-        save_record_cache(paths.record_cache, keep)
-    return LoadResult(loaded, issues)
+    return LoadResult(loaded, issues), (keep if keep.keys() != cache.keys() else None)
 
 
 def _generate(
@@ -289,7 +292,7 @@ def _generate(
 ) -> tuple[GenerateReport, dict[str, str]]:
     """Render and write; returns the report and, for the pages that read only part of the
     records, what each read. now: the generated files on disk (sizes and times)."""
-    loaded = _load(paths, records)
+    loaded, cache = _load(paths, records)
     site = collate(paths, loaded)
     from generator.render import page_inputs, page_plan, render_abbreviations
 
@@ -322,6 +325,8 @@ def _generate(
     abbreviations = render_abbreviations(site)
     report = write_pages(stream(), paths.content)
     wrote_abbr = write_if_changed(paths.abbreviations, abbreviations)
+    if cache is not None and paths.record_cache:
+        save_record_cache(paths.record_cache, cache)
     summary = GenerateReport(
         records=len(site.studies),
         files=report.written + report.unchanged + 1,  # + the abbreviation list
