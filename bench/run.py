@@ -10,9 +10,13 @@ its peak memory is the process's own maximum resident set size (from wait4):
 
 - generate (cold): `python -m generator generate` with no generated pages on disk;
 - generate (warm): the same again with nothing changed (must write no file);
+- generate (one edit): the same again after one record's summary changed (writes only the
+  pages that depend on that record);
 - build: `python -m generator build` from a clean checkout state (no generated pages, no
   site), i.e. what `make site` does on a fresh clone;
-- bare mkdocs: `mkdocs build --strict` on the already generated pages: the engine's floor.
+- bare mkdocs: `mkdocs build --strict` on the already generated pages: the engine's floor;
+- zensical (with --zensical, which `make bench` passes): `zensical build --clean` on the same
+  pages, its time and peak memory beside MkDocs's.
 
 Each figure is the median of --repeats runs (the two builds: --build-repeats). Timings on a
 shared machine are noisy; CPU
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import importlib.util
 import io
 import itertools
 import json
@@ -131,6 +136,18 @@ def written(stdout: str) -> tuple[int, int]:
     raise SystemExit(f"no summary line in generator output:\n{stdout}")
 
 
+def edit_one_record(studies: Path, repeat: int) -> Path:
+    """Change one record's summary (a different record each repeat), as a contributor would."""
+    records = sorted(studies.glob("*.yaml"))
+    record = records[(repeat * 7919) % len(records)]
+    body = record.read_text(encoding="utf-8")
+    marker = "\nsummary: |-\n  "
+    if marker not in body:
+        raise SystemExit(f"{record}: no block summary to edit")
+    record.write_text(body.replace(marker, f"{marker}Edited ({repeat}). ", 1), encoding="utf-8")
+    return record
+
+
 def measure(
     records: int,
     repeats: int,
@@ -149,6 +166,7 @@ def measure(
     generator = [python, "-m", "generator", "--root"]
     samples: dict[str, list[float]] = {}
     warm_writes: list[int] = []
+    edit_writes: list[int] = []
     cold_writes: list[int] = []
     zensical_failure: str | None = None
     files = 0
@@ -174,6 +192,10 @@ def measure(
             warm = run_step([*generator, root, "generate"], project, env)
             keep("generate_warm", warm)
             warm_writes.append(written(warm.stdout)[1])
+            edit_one_record(project / "studies", repeat)
+            edit = run_step([*generator, root, "generate"], project, env)
+            keep("generate_one_edit", edit)
+            edit_writes.append(written(edit.stdout)[1])
             if repeat >= build_repeats:
                 continue
             bare = [python, "-m", "mkdocs", "build", "--strict"]  # as `generator build` runs it
@@ -201,8 +223,9 @@ def measure(
         extra = {"zensical_failure": zensical_failure}
     elif zensical:
         extra = {
-            "bare_zensical_s": round(med["bare_zensical_s"], 3),
-            "bare_zensical_cpu_s": round(med["bare_zensical_cpu_s"], 3),
+            "zensical_s": round(med["bare_zensical_s"], 3),
+            "zensical_cpu_s": round(med["bare_zensical_cpu_s"], 3),
+            "zensical_over_bare_mkdocs": round(med["bare_zensical_s"] / med["bare_mkdocs_s"], 3),
             "zensical_peak_rss_mb": round(max(samples["bare_zensical_rss_mb"]), 1),
             "zensical_site_bytes": zensical_bytes,
         }
@@ -213,6 +236,10 @@ def measure(
         "files": files,
         "cold_unwritten_files": max(cold_writes),
         "files_written_warm": max(warm_writes),
+        "generate_one_edit_s": round(med["generate_one_edit_s"], 3),
+        "files_written_one_edit": max(edit_writes),
+        "generate_over_bare_mkdocs": round(med["generate_s"] / med["bare_mkdocs_s"], 3),
+        "one_edit_over_generate": round(med["generate_one_edit_s"] / med["generate_s"], 3),
         "build_s": round(med["build_s"], 3),
         "bare_mkdocs_s": round(med["bare_mkdocs_s"], 3),
         "build_over_bare": round(med["build_s"] / med["bare_mkdocs_s"], 3),
@@ -233,6 +260,7 @@ def measure(
         "record_bytes": record_bytes,
         "generate_cpu_s": round(med["generate_cpu_s"], 3),
         "generate_warm_cpu_s": round(med["generate_warm_cpu_s"], 3),
+        "generate_one_edit_cpu_s": round(med["generate_one_edit_cpu_s"], 3),
         "build_cpu_s": round(med["build_cpu_s"], 3),
         "bare_mkdocs_cpu_s": round(med["bare_mkdocs_cpu_s"], 3),
         **extra,
@@ -247,6 +275,8 @@ COLUMNS = (
     ("generate s", "generate_s", "{:.2f}"),
     ("warm s", "generate_warm_s", "{:.2f}"),
     ("warm writes", "files_written_warm", "{:d}"),
+    ("one edit s", "generate_one_edit_s", "{:.2f}"),
+    ("edit writes", "files_written_one_edit", "{:d}"),
     ("build s", "build_s", "{:.2f}"),
     ("bare mkdocs s", "bare_mkdocs_s", "{:.2f}"),
     ("build/bare", "build_over_bare", "{:.3f}"),
@@ -259,8 +289,12 @@ COLUMNS = (
 def table(runs: list[dict[str, Any]]) -> str:
     """The runs as a Markdown table (pastes into issues and pull requests)."""
     columns: tuple[tuple[str, str, str], ...] = COLUMNS
-    if any("bare_zensical_s" in run for run in runs):
-        columns = (*COLUMNS, ("bare zensical s", "bare_zensical_s", "{:.2f}"))
+    if any("zensical_s" in run for run in runs):
+        columns = (
+            *COLUMNS,
+            ("zensical s", "zensical_s", "{:.2f}"),
+            ("zensical MB", "zensical_peak_rss_mb", "{:.0f}"),
+        )
     rows = [[name for name, _, _ in columns]]
     for run in runs:
         row = []
@@ -303,6 +337,16 @@ def targets(runs: list[dict[str, Any]]) -> list[str]:
         )
         share = run["generate_warm_s"] / run["generate_s"]
         check(share <= 0.10, f"{n}: warm generate takes {share:.0%} of the cold one (<= 10%)")
+        if "generate_one_edit_s" in run:
+            edit = run["generate_one_edit_s"] / run["generate_s"]
+            check(edit <= 0.05, f"{n}: one edit takes {edit:.0%} of a cold generate (<= 5%)")
+            check(
+                run["files_written_one_edit"] < run["files"],
+                f"{n}: one edit writes {run['files_written_one_edit']} of {run['files']} files",
+            )
+        if n >= 1000:
+            ratio = run["generate_s"] / run["bare_mkdocs_s"]
+            check(ratio <= 0.05, f"{n}: generate is {ratio:.3f} x bare mkdocs (<= 0.05)")
         check(
             run["build_over_bare"] <= 1.2,
             f"{n}: build is {run['build_over_bare']:.2f} x bare mkdocs (<= 1.2)",
@@ -313,6 +357,8 @@ def targets(runs: list[dict[str, Any]]) -> list[str]:
             by_n[TARGETS_AT]["generate_s"] <= 10,
             f"{TARGETS_AT}: generate {by_n[TARGETS_AT]['generate_s']:.1f} s (<= 10 s)",
         )
+        rss = by_n[TARGETS_AT]["generate_peak_rss_mb"]
+        check(rss <= 500, f"{TARGETS_AT}: generate peak memory {rss:.0f} MB (<= 500 MB)")
     sizes = sorted(by_n)
     for small, large in itertools.pairwise(sizes):
         a = by_n[small]["site_bytes_per_record"]
@@ -362,7 +408,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--top", type=int, default=25, help="rows of profile output")
     parser.add_argument(
-        "--zensical", action="store_true", help="also time a Zensical build of the same pages"
+        "--zensical",
+        action=argparse.BooleanOptionalAction,
+        default=importlib.util.find_spec("zensical") is not None,
+        help="also time a Zensical build of the same pages (default: when zensical is installed)",
     )
     args = parser.parse_args(argv)
     if args.profile:

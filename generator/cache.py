@@ -9,14 +9,24 @@ how it renders) and the size and modification time of every file the generator o
 output. When all of that is the same, there is nothing to do. Any difference, including a
 generated page edited or deleted by hand, means a full run, which then writes only the pages
 whose bytes differ.
+
+Incremental runs: the state also keeps, for every page that belongs to one study (its page
+and citation files), a digest of what that page reads (render.page_inputs), with the digest
+of the site-wide inputs (code, glossary, config, editorial files). When the site-wide inputs
+are the same, a page whose inputs are the same and whose file is as the last run left it is
+not rendered again. Parsed records are kept in a pickle under .cache/, keyed by file name and
+digest, so an unchanged record is not parsed again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
 import sys
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -26,7 +36,9 @@ from generator.write import owned_files, write_if_changed
 
 STATE_FILE = ".generator-state.json"
 """Where the state is kept, relative to the project folder (git-ignored)."""
-VERSION = 1
+RECORD_CACHE = Path(".cache") / "generator-records.pickle"
+"""Parsed records, relative to the project folder (git-ignored with .cache/)."""
+VERSION = 2
 LIBRARIES = ("jinja2", "jsonschema", "jsonschema-rs", "PyYAML")
 """Libraries whose version can change what is accepted or what is written."""
 
@@ -40,24 +52,32 @@ class State:
     inputs: str
     outputs: Stats
     summary: dict[str, Any]
+    site_inputs: str = ""
+    """Digest of everything but the records (code, glossary, config, editorial files)."""
+    pages: dict[str, str] = field(default_factory=dict)
+    """For each per-study page (path in the content folder): digest of what it reads."""
 
 
 def input_digest(studies: Path, files: list[Path]) -> str | None:
     """Digest of everything a generate reads (the records and other files, e.g. the glossary
     and mkdocs.yml); None when something cannot be read."""
+    return combined_digest(site_digest(files), record_digests(studies))
+
+
+def combined_digest(site: str | None, records: dict[str, str] | None) -> str | None:
+    """One digest of the site-wide inputs and every record file (None if either is None)."""
+    if site is None or records is None:
+        return None
+    digest = hashlib.blake2b(site.encode(), digest_size=20)
+    for name, record in records.items():
+        digest.update(f"\0{name}\0{record}".encode())
+    return digest.hexdigest()
+
+
+def site_digest(files: list[Path]) -> str | None:
+    """Digest of the generator's code and the site-wide input files; None when unreadable."""
     digest = hashlib.blake2b(_code_digest().encode(), digest_size=20)
     try:
-        # Every candidate name, as the loader sees them (*.yml files are reported as errors).
-        names = sorted(
-            p.name
-            for pattern in ("*.yaml", "*.yml")
-            for p in studies.glob(pattern)
-            if not p.name.startswith(".")
-        )
-        for name in names:
-            data = (studies / name).read_bytes()
-            digest.update(f"\0{name}\0{len(data)}\0".encode())
-            digest.update(data)
         for path in files:
             if not path.exists():  # optional inputs (key messages, notes) may be absent
                 digest.update(f"\0{path.name}\0absent\0".encode())
@@ -68,6 +88,52 @@ def input_digest(studies: Path, files: list[Path]) -> str | None:
     except OSError:
         return None
     return digest.hexdigest()
+
+
+def record_digests(studies: Path) -> dict[str, str] | None:
+    """Digest of each candidate record file by name, in name order; None when unreadable."""
+    try:
+        # Every candidate name, as the loader sees them (*.yml files are reported as errors).
+        names = sorted(
+            p.name
+            for pattern in ("*.yaml", "*.yml")
+            for p in studies.glob(pattern)
+            if not p.name.startswith(".")
+        )
+        return {name: file_digest(studies / name) for name in names}
+    except OSError:
+        return None
+
+
+def file_digest(path: Path) -> str:
+    data = path.read_bytes()
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def read_record_cache(path: Path) -> dict[tuple[str, str], Any]:
+    """Parsed records from earlier runs, by (file name, file digest); {} when none is usable."""
+    try:
+        with path.open("rb") as handle:
+            cached = pickle.load(handle)  # our own file, written below
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return {}
+    if not isinstance(cached, dict) or cached.get("version") != _code_digest():
+        return {}
+    records = cached.get("records")
+    return records if isinstance(records, dict) else {}
+
+
+def save_record_cache(path: Path, records: dict[tuple[str, str], Any]) -> None:
+    """Replace the parsed-record cache atomically (a killed run leaves the old one or none)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump({"version": _code_digest(), "records": records}, out, protocol=5)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def output_stats(root: Path, content: Path, extra: list[Path]) -> Stats:
@@ -87,7 +153,14 @@ def read_state(path: Path) -> State | None:
         if data.get("version") != VERSION:
             return None
         outputs = {k: (int(v[0]), int(v[1])) for k, v in data["outputs"].items()}
-        return State(str(data["inputs"]), outputs, dict(data["summary"]))
+        pages = {str(k): str(v) for k, v in data.get("pages", {}).items()}
+        return State(
+            str(data["inputs"]),
+            outputs,
+            dict(data["summary"]),
+            str(data.get("site_inputs", "")),
+            pages,
+        )
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
 
@@ -97,7 +170,9 @@ def save_state(path: Path, state: State) -> None:
         "version": VERSION,
         "inputs": state.inputs,
         "summary": state.summary,
+        "site_inputs": state.site_inputs,
         "outputs": {k: list(v) for k, v in sorted(state.outputs.items())},
+        "pages": dict(sorted(state.pages.items())),
     }
     write_if_changed(path, json.dumps(body, indent=0) + "\n")
 

@@ -1,20 +1,40 @@
 """The whole pipeline in order: load -> validate -> model -> collate -> render -> write.
 
-Everything is gathered and rendered in memory first; files are written only once every
-record has passed validation, so a bad record never leaves a half-generated site.
+Every record is checked before anything is rendered, and pages are rendered one at a time
+into a staging folder that is moved into place only when all of them rendered, so a bad
+record or a failing template never leaves a half-generated site, and the pages are never all
+held in memory.
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
+import multiprocessing as mp
+import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
-from generator.cache import STATE_FILE, State, input_digest, output_stats, read_state, save_state
+from generator.cache import (
+    RECORD_CACHE,
+    STATE_FILE,
+    State,
+    Stats,
+    combined_digest,
+    output_stats,
+    read_record_cache,
+    read_state,
+    record_digests,
+    save_record_cache,
+    save_state,
+    site_digest,
+)
 from generator.collate import Site, collate_site
 from generator.errors import Issue, ValidationFailed
 from generator.load import (
@@ -28,6 +48,9 @@ from generator.load import (
 from generator.model import Editorial, GlossaryTerm, Study, build_editorial, build_study
 from generator.report import curation_warnings
 from generator.write import write_if_changed, write_pages
+
+if TYPE_CHECKING:
+    from generator.render import PagePlan
 
 # The validate and render stages (jsonschema, Jinja) are imported where they run: a no-change
 # regenerate needs neither, and their imports were half of its time at 1,000 records.
@@ -47,6 +70,8 @@ class Paths:
     notes: Path
     state: Path | None = None
     """Where generate remembers its last run, to skip a run when nothing changed (None: never)."""
+    record_cache: Path | None = None
+    """Where generate keeps parsed records between runs (None: parse every record every run)."""
 
     @classmethod
     def from_root(cls, root: Path) -> Paths:
@@ -61,6 +86,7 @@ class Paths:
             key_messages=root / "data" / "key-messages.yaml",
             notes=root / "data" / "notes.yaml",
             state=root / STATE_FILE,
+            record_cache=root / RECORD_CACHE,
         )
 
 
@@ -213,30 +239,38 @@ def _collate(paths: Paths, loaded: LoadResult) -> Site:
     )
 
 
-def generate_site(paths: Paths) -> GenerateReport:
-    """Check, render everything in memory, then write the pages that changed.
+def generate_site(paths: Paths, jobs: int | None = None) -> GenerateReport:
+    """Check, render page by page into staging, then move in the pages that changed.
 
     Skipped when the inputs and the generated files are exactly as the last run left them.
+    Otherwise, when only records changed, pages of one study whose inputs are unchanged and
+    whose files are as the last run left them are not rendered again (see cache.py).
+    jobs: processes that render pages (default: default_jobs()); the output is the same.
     """
     inputs = [paths.glossary, paths.config, paths.key_messages, paths.notes]
-    digest = input_digest(paths.studies, inputs) if paths.state else None
-    if paths.state and digest:
-        unchanged = _unchanged_since_last_run(paths, paths.state, digest)
+    site_inputs = site_digest(inputs) if paths.state else None
+    records = record_digests(paths.studies) if paths.state else None
+    digest = combined_digest(site_inputs, records)
+    state = read_state(paths.state) if paths.state and digest else None
+    now: Stats = {}
+    if state is not None and digest:
+        now = output_stats(paths.root, paths.content, [paths.abbreviations])
+        unchanged = _unchanged_since_last_run(state, digest, now)
         if unchanged:
             return unchanged
+    previous = state if state is not None and state.site_inputs == site_inputs else None
     with _no_cycle_collection():
-        report = _generate(paths)
-    if paths.state and digest:
+        report, pages = _generate(
+            paths, records, previous, now, default_jobs() if jobs is None else jobs
+        )
+    if paths.state and digest and site_inputs:
         outputs = output_stats(paths.root, paths.content, [paths.abbreviations])
-        save_state(paths.state, State(digest, outputs, asdict(report)))
+        save_state(paths.state, State(digest, outputs, asdict(report), site_inputs, pages))
     return report
 
 
-def _unchanged_since_last_run(paths: Paths, state_file: Path, digest: str) -> GenerateReport | None:
-    state = read_state(state_file)
-    if state is None or state.inputs != digest:
-        return None
-    if output_stats(paths.root, paths.content, [paths.abbreviations]) != state.outputs:
+def _unchanged_since_last_run(state: State, digest: str, now: Stats) -> GenerateReport | None:
+    if state.inputs != digest or now != state.outputs:
         return None
     try:
         last = GenerateReport(**state.summary)
@@ -245,22 +279,160 @@ def _unchanged_since_last_run(paths: Paths, state_file: Path, digest: str) -> Ge
     return replace(last, written=0, removed=0, unchanged=last.files, skipped=True)
 
 
-def _generate(paths: Paths) -> GenerateReport:
-    site = collate(paths)
-    from generator.render import render_abbreviations, render_pages
+def _load(
+    paths: Paths, records: dict[str, str] | None
+) -> tuple[LoadResult, dict[tuple[str, str], RawRecord] | None]:
+    """Load the records folder, taking unchanged records from the parsed-record cache.
 
-    pages = render_pages(site)
+    Also returns what the cache should now hold, or None when it needs no update; the caller
+    saves it only after a successful run (a failed run changes no file)."""
+    if not paths.record_cache or not records or not paths.studies.is_dir():
+        return load_records(paths.studies), None
+    if any(not name.endswith(".yaml") for name in records):
+        return load_records(paths.studies), None  # the loader reports the misnamed files
+    cache = read_record_cache(paths.record_cache)
+    keep: dict[tuple[str, str], RawRecord] = {}
+    loaded: list[RawRecord] = []
+    issues: list[Issue] = []
+    for name, digest in records.items():
+        record = cache.get((name, digest))
+        if not isinstance(record, RawRecord) or record.path != paths.studies / name:
+            found = load_file(paths.studies / name)
+            if isinstance(found, Issue):
+                issues.append(found)
+                continue
+            record = found
+        keep[(name, digest)] = record
+        loaded.append(record)
+    return LoadResult(loaded, issues), (keep if keep.keys() != cache.keys() else None)
+
+
+def _generate(
+    paths: Paths, records: dict[str, str] | None, previous: State | None, now: Stats, jobs: int
+) -> tuple[GenerateReport, dict[str, str]]:
+    """Render and write; returns the report and, for the pages that read only part of the
+    records, what each read. now: the generated files on disk (sizes and times)."""
+    loaded, cache = _load(paths, records)
+    site = collate(paths, loaded)
+    from generator.render import page_inputs, page_plan, render_abbreviations
+
+    by_id: dict[str, str] = {}
+    if records is not None:  # ids are valid and unique now
+        by_id = {str(r.data["id"]): records.get(r.path.name, "") for r in loaded.records}
+    reused = _reusable_outputs(paths, previous, now)
+    pages: dict[str, str] = {}
+    plan: list[PagePlan] = []
+    todo: list[int] = []  # indexes into plan of the pages to render
+    for path, template, context in page_plan(site):
+        inputs = None
+        if len(by_id) == len(site.studies):
+            inputs = page_inputs(site, path, template, context, by_id)
+        if inputs is not None:
+            key = hashlib.blake2b(inputs.encode(), digest_size=16).hexdigest()
+            pages[str(path)] = key
+            if previous and previous.pages.get(str(path)) == key and str(path) in reused:
+                plan.append((path, template, {}))  # rendered by the last run, left as it was
+                continue
+        todo.append(len(plan))
+        plan.append((path, template, context))
+
+    def stream() -> Iterator[tuple[PurePosixPath, str | None]]:
+        texts = _render(site, plan, todo, jobs)
+        wanted = set(todo)
+        for index, (path, _, _) in enumerate(plan):
+            yield path, next(texts) if index in wanted else None
+
     abbreviations = render_abbreviations(site)
-    report = write_pages(pages, paths.content)
+    report = write_pages(stream(), paths.content)
     wrote_abbr = write_if_changed(paths.abbreviations, abbreviations)
-    return GenerateReport(
+    if cache is not None and paths.record_cache:
+        save_record_cache(paths.record_cache, cache)
+    summary = GenerateReport(
         records=len(site.studies),
-        files=len(pages) + 1,  # + the abbreviation list
+        files=report.written + report.unchanged + 1,  # + the abbreviation list
         written=report.written + int(wrote_abbr),
         unchanged=report.unchanged + int(not wrote_abbr),
         removed=report.removed,
         latest_review=max((s.last_reviewed for s in site.studies), default="1970-01-01"),
     )
+    return summary, pages
+
+
+PARALLEL_FROM = 400
+"""Fewer pages than this to render are rendered in this process (a pool costs ~0.1 s)."""
+_WORK: tuple[Site, list[PagePlan]] | None = None
+"""What the render workers render: set before the pool forks, so they inherit it."""
+
+
+def default_jobs() -> int:
+    """Render processes: $GENERATOR_JOBS when set, else one per core this process may use."""
+    value = os.environ.get("GENERATOR_JOBS", "")
+    if value.strip().isdigit():
+        return max(1, int(value))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _render(site: Site, plan: list[PagePlan], todo: list[int], jobs: int) -> Iterator[str]:
+    """The texts of plan[i] for i in todo, in that order, rendered by up to jobs processes.
+
+    Each page is rendered from the same site data whichever process renders it, and the
+    texts come back in plan order, so the output equals a single-process run's."""
+    from generator.render import render_one
+
+    global _WORK
+    # Forking is safe only while this process runs no other thread (a lock held by one would
+    # stay locked in the children): with threads, or without fork, render here.
+    forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+    if jobs <= 1 or len(todo) < PARALLEL_FROM or not forkable:
+        for index in todo:
+            path, template, context = plan[index]
+            yield render_one(site, path, template, context)
+        return
+    from generator.render import environment
+
+    for template in sorted({plan[index][1] for index in todo}):
+        if not template.startswith(":"):
+            environment().get_template(template)  # compiled once, before the workers fork
+    _WORK = (site, plan)
+    pool = mp.get_context("fork").Pool(jobs, initializer=_worker_signals)
+    try:
+        yield from pool.imap(_render_at, todo, chunksize=16)
+        pool.close()  # all rendered: let the workers finish on their own
+    finally:
+        _WORK = None
+        pool.terminate()  # on an error: stop them now (a no-op once closed and done)
+        pool.join()
+
+
+def _worker_signals() -> None:
+    """Workers die on SIGTERM (the parent's handler, inherited by fork, would turn it into an
+    exception there, and Pool.terminate would wait forever) and leave Ctrl-C to the parent."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _render_at(index: int) -> str:
+    from generator.render import render_one
+
+    assert _WORK is not None
+    site, plan = _WORK
+    path, template, context = plan[index]
+    return render_one(site, path, template, context)
+
+
+def _reusable_outputs(paths: Paths, previous: State | None, now: Stats) -> set[str]:
+    """Generated files (paths in the content folder) exactly as the last run left them."""
+    if previous is None or not previous.pages:
+        return set()
+    content = paths.content.relative_to(paths.root).as_posix()
+    return {
+        rel.removeprefix(content + "/")
+        for rel, stat in now.items()
+        if previous.outputs.get(rel) == stat
+    }
 
 
 def _get_id(record: RawRecord) -> object:

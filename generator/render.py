@@ -13,7 +13,7 @@ import functools
 import html
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from functools import cache
 from pathlib import PurePosixPath
@@ -27,6 +27,7 @@ from generator.collate import (
     BADGES,
     NO_CELL_TYPE,
     WARNING_BADGES,
+    DomainResults,
     EffectGroup,
     EvidenceEvent,
     Headline,
@@ -961,65 +962,163 @@ def environment() -> jinja2.Environment:
 
 
 def render_pages(site: Site) -> Pages:
-    """Render every page of the site."""
-    env = environment()
+    """Render every page of the site into memory (tests; generate streams with iter_pages)."""
     pages: Pages = {}
-
-    def put(path: str, template: str, **context: Any) -> None:
-        if PurePosixPath(path) in pages:
+    for path, body in iter_pages(site):
+        if path in pages:
             raise RenderError(f"two pages would be written to {path}")
-        try:
-            body = env.get_template(template).render(site=site, **context)
-        except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
-            # A template bug, not a record problem: say where, without a traceback.
-            raise RenderError(f"template {template} failed for {path}: {exc}") from exc
-        pages[PurePosixPath(path)] = body
+        pages[path] = body
+    return pages
 
-    put("index.md", "home.md.j2")
-    put("studies/index.md", "all-studies.md.j2")
-    put("conditions/index.md", "conditions.md.j2")
-    put("cell-types/index.md", "cell-types.md.j2")
-    put("glossary.md", "glossary.md.j2")
-    put("record-format.md", "record-format.md.j2", fields=field_docs())
+
+def iter_pages(site: Site) -> Iterator[tuple[PurePosixPath, str]]:
+    """Render every page of the site, one at a time, in a fixed order."""
+    for path, template, context in page_plan(site):
+        yield path, render_one(site, path, template, context)
+
+
+PagePlan = tuple[PurePosixPath, str, dict[str, Any]]
+"""One page to render: its path, its template (or a download kind) and its own context."""
+
+
+def page_plan(site: Site) -> Iterator[PagePlan]:
+    """Every page of the site, in order, without rendering any (cheap: no template runs)."""
+
+    def put(path: str, template: str, **context: Any) -> PagePlan:
+        return PurePosixPath(path), template, context
+
+    yield put("index.md", "home.md.j2")
+    yield put("studies/index.md", "all-studies.md.j2")
+    yield put("conditions/index.md", "conditions.md.j2")
+    yield put("cell-types/index.md", "cell-types.md.j2")
+    yield put("glossary.md", "glossary.md.j2")
+    yield put("record-format.md", "record-format.md.j2", fields=field_docs())
     for study in site.studies:
-        put(
+        yield put(
             f"studies/{study.id}.md", "study.md.j2", study=study, links=site.links.get(study.id, ())
         )
     for condition, studies in site.by_condition.items():
-        put(f"conditions/{condition}.md", "condition.md.j2", condition=condition, studies=studies)
+        yield put(
+            f"conditions/{condition}.md", "condition.md.j2", condition=condition, studies=studies
+        )
     for cell_type, studies in site.by_cell_type.items():
-        put(f"cell-types/{cell_type}.md", "cell-type.md.j2", cell_type=cell_type, studies=studies)
-    put("outcomes/index.md", "outcomes.md.j2")
+        yield put(
+            f"cell-types/{cell_type}.md", "cell-type.md.j2", cell_type=cell_type, studies=studies
+        )
+    yield put("outcomes/index.md", "outcomes.md.j2")
     for condition, domains in site.outcomes.items():
         for domain, found in domains.items():
-            put(f"outcomes/{condition}/{domain}.md", "outcome-domain.md.j2", found=found)
-    put("evidence-map.md", "evidence-map.md.j2")
-    put("harms.md", "harms.md.j2")
-    put("bibliography.md", "bibliography.md.j2")
-    put("whats-new.md", "whats-new.md.j2")
-    put("open-trials.md", "open-trials.md.j2")
-    put("methods.md", "methods.md.j2")
-    put("not-covered.md", "not-covered.md.j2")
-    put("downloads/index.md", "downloads.md.j2")
-    pages.update(render_downloads(site))
-    return pages
+            yield put(f"outcomes/{condition}/{domain}.md", "outcome-domain.md.j2", found=found)
+    yield put("evidence-map.md", "evidence-map.md.j2")
+    yield put("harms.md", "harms.md.j2")
+    yield put("bibliography.md", "bibliography.md.j2")
+    yield put("whats-new.md", "whats-new.md.j2")
+    yield put("open-trials.md", "open-trials.md.j2")
+    yield put("methods.md", "methods.md.j2")
+    yield put("not-covered.md", "not-covered.md.j2")
+    yield put("downloads/index.md", "downloads.md.j2")
+    yield put("downloads/studies.json", ":dataset_json")
+    yield put("downloads/studies.csv", ":dataset_csv")
+    yield put("downloads/results.csv", ":results_csv")
+    yield put("downloads/study.schema.json", ":schema_json")
+    yield put("feed.xml", ":atom_feed")
+    for study in site.studies:
+        base = f"downloads/cite/{study.id}"
+        yield put(base + ".bib", ":bibtex", study=study)
+        yield put(base + ".ris", ":ris", study=study)
+        yield put(base + ".json", ":csl_json", study=study)
+
+
+def page_inputs(
+    site: Site, path: PurePosixPath, template: str, context: dict[str, Any], records: dict[str, str]
+) -> str | None:
+    """What a page of one study or one outcome reads, as a text; None for pages that read more.
+
+    records maps each record id to the digest of its file; a Study is built from its record
+    alone, so the digest stands for it. A study page also reads, through `site`, the studies
+    it links to, the other reports of its trial, the reviews that include it and the studies
+    its review includes (study.md.j2), the site address and the repository: all named here.
+    The rest of the site (glossary, code, templates, mkdocs.yml) is covered by the caller.
+    Two runs that give a page the same inputs render it to the same bytes, so an incremental
+    run renders only pages whose inputs changed; anything not listed must stay out of
+    study.md.j2 and the citation exports, or be added here. An outcome page (one condition, one
+    domain) reads only the results of the studies in it, which are built from those studies.
+    """
+    if template == "outcome-domain.md.j2":  # reads only `found`: built from its studies alone
+        found: DomainResults = context["found"]
+        rows: list[str] = []
+        for group in (*found.effects, *found.pooled):
+            rows.append("|".join(row.study.id for row in group.rows))
+        rows += ["|".join(row.study.id for row in group.rows) for group in found.values]
+        rows.append("|".join(row.study.id for row in found.worded))
+        ids = sorted({ident for row in rows for ident in row.split("|") if ident})
+        return "\0".join(
+            [template, found.condition, found.domain, *rows, *(f"{i}:{records[i]}" for i in ids)]
+        )
+    study: Study | None = context.get("study")
+    if study is None:
+        return None
+    if template.startswith(":"):  # bibtex, ris, csl_json: the study alone
+        return f"{template}\0{records[study.id]}"
+    if template != "study.md.j2":
+        return None
+    related = [(link.label, link.study.id) for link in context["links"]]
+    related += [("trial", other.id) for other in site.other_reports(study)]
+    related += [("in", other.id) for other in site.included_in.get(study.id, ())]
+    includes = study.pooled.includes if study.pooled else ()
+    related += [("includes", inc.record) for inc in includes if inc.record]
+    ids = sorted({ident for _, ident in related})
+    return "\0".join(
+        [
+            template,
+            records[study.id],
+            site.site_url,
+            site.repository,
+            *(f"{kind}={ident}" for kind, ident in related),
+            *(f"{ident}:{records.get(ident, '-')}" for ident in ids),
+        ]
+    )
+
+
+def render_one(site: Site, path: PurePosixPath, template: str, context: dict[str, Any]) -> str:
+    """Render one planned page: a template, or a download file (kind starting with ':')."""
+    if template.startswith(":"):
+        return _download(site, template[1:], context)
+    try:
+        return environment().get_template(template).render(site=site, **context)
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        # A template bug, not a record problem: say where, without a traceback.
+        raise RenderError(f"template {template} failed for {path}: {exc}") from exc
+
+
+def _download(site: Site, kind: str, context: dict[str, Any]) -> str:
+    if kind == "dataset_json":
+        return export.dataset_json(site)
+    if kind == "dataset_csv":
+        return export.dataset_csv(site)
+    if kind == "results_csv":
+        return export.results_csv(site)
+    if kind == "schema_json":
+        return export.schema_json(load_schema())
+    if kind == "atom_feed":
+        return export.atom_feed(site, site.events)
+    study: Study = context["study"]
+    if kind == "bibtex":
+        return export.bibtex(study)
+    if kind == "ris":
+        return export.ris(study)
+    if kind == "csl_json":
+        return export.csl_json(study)
+    raise RenderError(f"unknown download kind {kind}")
 
 
 def render_downloads(site: Site) -> Pages:
     """Data files copied into the site as they are: dataset, schema, feed, per-study citations."""
-    files: Pages = {
-        PurePosixPath("downloads/studies.json"): export.dataset_json(site),
-        PurePosixPath("downloads/studies.csv"): export.dataset_csv(site),
-        PurePosixPath("downloads/results.csv"): export.results_csv(site),
-        PurePosixPath("downloads/study.schema.json"): export.schema_json(load_schema()),
-        PurePosixPath("feed.xml"): export.atom_feed(site, site.events),
+    return {
+        path: render_one(site, path, kind, context)
+        for path, kind, context in page_plan(site)
+        if kind.startswith(":")
     }
-    for study in site.studies:
-        base = f"downloads/cite/{study.id}"
-        files[PurePosixPath(base + ".bib")] = export.bibtex(study)
-        files[PurePosixPath(base + ".ris")] = export.ris(study)
-        files[PurePosixPath(base + ".json")] = export.csl_json(study)
-    return files
 
 
 def render_abbreviations(site: Site) -> str:

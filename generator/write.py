@@ -2,6 +2,12 @@
 
 The generator owns a fixed set of paths inside the content folder (see OWNED); hand-written
 pages live beside them and are never touched. Pages of removed records disappear.
+
+Pages arrive one at a time (rendering is a stream, so they are never all held in memory).
+Each page whose bytes differ from the file on disk goes into a hidden staging folder beside
+the content folder (same filesystem); only when every page has arrived without error are the
+staged files moved into place (one os.replace each) and stale generated files deleted. On any
+error the staging folder is removed and the content folder is left exactly as it was.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -51,24 +58,70 @@ def owned_files(content_dir: Path) -> set[PurePosixPath]:
     return found
 
 
-def write_pages(pages: dict[PurePosixPath, str], content_dir: Path) -> WriteReport:
-    """Write pages under content_dir (only where bytes change) and delete stale generated files."""
-    for rel in pages:
-        if rel.is_absolute() or ".." in rel.parts or not _is_owned(rel):
-            raise ValueError(f"refusing to write outside the generated area: {rel}")
-    _check_targets(pages, content_dir)
-    written = unchanged = 0
-    for rel, body in sorted(pages.items()):
-        if write_if_changed(content_dir / rel, body):
-            written += 1
-        else:
-            unchanged += 1
-    stale = owned_files(content_dir) - set(pages)
-    for rel in sorted(stale):
-        (content_dir / rel).unlink()
-    for folder in OWNED_DIRS:
-        _remove_empty_dirs(content_dir / folder)
-    return WriteReport(written, unchanged, len(stale))
+STAGING_PREFIX = ".staging-"
+"""Staging folders are named .<content folder>.staging-<random>, beside the content folder."""
+
+Page = tuple[PurePosixPath, str | None]
+"""A page's path and text; text None: the file on disk is current (an incremental run)."""
+
+
+def write_pages(
+    pages: Mapping[PurePosixPath, str] | Iterable[Page], content_dir: Path
+) -> WriteReport:
+    """Write pages under content_dir (only where bytes change) and delete stale generated files.
+
+    pages is a mapping or a stream of (path, text); nothing under content_dir changes until
+    the stream is exhausted without error. A page given with text None is left as it is on
+    disk (counted as unchanged, not removed).
+    """
+    items: Iterable[Page] = pages.items() if isinstance(pages, Mapping) else pages
+    _remove_old_staging(content_dir)
+    content_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(
+        tempfile.mkdtemp(dir=content_dir.parent, prefix=f".{content_dir.name}{STAGING_PREFIX}")
+    )
+    try:
+        seen: set[PurePosixPath] = set()
+        staged: list[PurePosixPath] = []
+        for rel, body in items:
+            if rel.is_absolute() or ".." in rel.parts or not _is_owned(rel):
+                raise ValueError(f"refusing to write outside the generated area: {rel}")
+            if rel in seen:
+                raise WriteError(f"two pages would be written to {rel}")
+            seen.add(rel)
+            if body is None:
+                continue
+            data = body.encode("utf-8")
+            try:
+                if (content_dir / rel).read_bytes() == data:
+                    continue
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                pass
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            staged.append(rel)
+        _check_targets(staged, content_dir)
+        for rel in sorted(staged):
+            target = content_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / rel, target)
+        stale = owned_files(content_dir) - seen
+        for rel in sorted(stale):
+            (content_dir / rel).unlink()
+        for folder in OWNED_DIRS:
+            _remove_empty_dirs(content_dir / folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return WriteReport(len(staged), len(seen) - len(staged), len(stale))
+
+
+def _remove_old_staging(content_dir: Path) -> None:
+    """Remove staging folders left by a run that was killed (nothing can clean up after SIGKILL)."""
+    parent = content_dir.parent
+    if parent.is_dir():
+        for old in parent.glob(f".{content_dir.name}{STAGING_PREFIX}*"):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def write_if_changed(path: Path, body: str) -> bool:
@@ -103,7 +156,7 @@ def replace_dir(new: Path, target: Path) -> None:
         shutil.rmtree(old)
 
 
-def _check_targets(pages: dict[PurePosixPath, str], content_dir: Path) -> None:
+def _check_targets(pages: Iterable[PurePosixPath], content_dir: Path) -> None:
     """Fail before writing anything if some page cannot be written (e.g. a folder is in the way)."""
     checked: set[Path] = {content_dir.parent}  # each folder once, not once per page
     for rel in pages:

@@ -36,7 +36,10 @@ def run(records: int, **changes: Any) -> dict[str, Any]:
         "generate_s": 10.0,
         "generate_warm_s": 0.5,
         "build_s": 110.0,
-        "bare_mkdocs_s": 100.0,
+        "bare_mkdocs_s": 250.0,
+        "generate_one_edit_s": 0.4,
+        "files_written_one_edit": 12,
+        "generate_peak_rss_mb": 200.0,
         "build_over_bare": 1.1,
         "peak_rss_mb": 300.0,
         "site_bytes": records * 80_000,
@@ -51,7 +54,10 @@ def test_targets_hold_and_miss_as_the_issue_sets_them() -> None:
     bad = [
         run(1000),
         run(10_000, generate_s=30.0, files_written_warm=3, site_bytes_per_record=95_000),
+        run(100, generate_one_edit_s=5.0, files_written_one_edit=400),
     ]
     misses = [line for line in targets(bad) if line.startswith("MISS")]
-    assert len(misses) == 3  # generate time, warm writes, bytes per record
+    # at 10,000: generate time, generate/bare, warm writes, bytes per record;
+    # at 100: one-edit time and one-edit writes
+    assert len(misses) == 6
     assert "| records |" in table(good)

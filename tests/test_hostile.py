@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from generator.cache import STATE_FILE
+from generator.cache import RECORD_CACHE, STATE_FILE
 from generator.load import MAX_BYTES, RawRecord, load_file
 from generator.write import OWNED_DIRS, OWNED_FILES
 from tests.conftest import DATA, ROOT, copy_project, run_generator
@@ -431,12 +431,13 @@ class InertBuild:
     control: Shapes
 
 
-# What a build may write: the site, the generator's own pages, the abbreviation list and the
-# no-change state (generator/cache.py).
+# What a build may write: the site, the generator's own pages, the abbreviation list, the
+# no-change state and the parsed-record cache (generator/cache.py).
 OUTPUT_DIRS = ("site/", *(f"content/{name}/" for name in OWNED_DIRS))
 OUTPUT_FILES = (
     "includes/abbreviations.md",
     STATE_FILE,
+    RECORD_CACHE.as_posix(),
     *(f"content/{name}" for name in OWNED_FILES),
 )
 

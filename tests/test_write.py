@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import pytest
 
+from generator.errors import WriteError
 from generator.write import replace_dir, write_pages
 
 
@@ -53,3 +55,71 @@ def test_replace_dir_swaps_a_finished_build_in(tmp_path: Path) -> None:
     assert sorted(p.name for p in site.iterdir()) == ["index.html"]
     assert not new.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_a_stream_that_fails_midway_changes_nothing(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    write_pages(pages(index_md="home\n", studies__a_md="A\n", studies__b_md="B\n"), content)
+    before = snapshot(content)
+
+    def stream() -> Iterator[tuple[PurePosixPath, str]]:
+        yield PurePosixPath("index.md"), "new home\n"
+        yield PurePosixPath("studies/c.md"), "C\n"
+        raise RuntimeError("a template failed")
+
+    with pytest.raises(RuntimeError, match="a template failed"):
+        write_pages(stream(), content)
+    assert snapshot(content) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["content"]  # no staging folder left
+
+
+def test_a_stream_writes_only_changed_pages(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    write_pages(pages(index_md="home\n", studies__a_md="A\n", studies__b_md="B\n"), content)
+    stamp = (content / "studies/a.md").stat().st_mtime_ns
+    stream = iter([(PurePosixPath("index.md"), "new\n"), (PurePosixPath("studies/a.md"), "A\n")])
+    report = write_pages(stream, content)
+    assert (report.written, report.unchanged, report.removed) == (1, 1, 1)
+    assert (content / "index.md").read_text() == "new\n"
+    assert (content / "studies/a.md").stat().st_mtime_ns == stamp
+    assert not (content / "studies/b.md").exists()
+
+
+def test_a_page_given_twice_is_refused(tmp_path: Path) -> None:
+    stream = iter([(PurePosixPath("index.md"), "a"), (PurePosixPath("index.md"), "b")])
+    with pytest.raises(WriteError, match="two pages"):
+        write_pages(stream, tmp_path / "content")
+    assert not (tmp_path / "content" / "index.md").exists()
+
+
+def test_a_folder_in_the_way_fails_before_anything_moves(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    write_pages(pages(index_md="home\n"), content)
+    (content / "glossary.md").mkdir()
+    with pytest.raises(WriteError, match="folder is in the way"):
+        write_pages(pages(index_md="new\n", glossary_md="G\n"), content)
+    assert (content / "index.md").read_text() == "home\n"
+
+
+def test_a_page_without_text_is_left_as_it_is(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    write_pages(pages(index_md="home\n", studies__a_md="A\n"), content)
+    stream = iter([(PurePosixPath("index.md"), "home\n"), (PurePosixPath("studies/a.md"), None)])
+    report = write_pages(stream, content)
+    assert (report.written, report.unchanged, report.removed) == (0, 2, 0)
+    assert (content / "studies/a.md").read_text() == "A\n"
+
+
+def test_a_staging_folder_left_by_a_killed_run_is_removed(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    left = tmp_path / ".content.staging-abc"
+    (left / "studies").mkdir(parents=True)
+    (left / "studies" / "x.md").write_text("half")
+    write_pages(pages(index_md="home\n"), content)
+    assert not left.exists()

@@ -1,0 +1,244 @@
+"""Incremental regenerate: after one edit, only the pages that depend on it are rendered again,
+and the content folder ends byte-identical to a cold run's on the same records."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import generator.pipeline
+import generator.render
+from generator.errors import RenderError
+from generator.pipeline import Paths, generate_site
+from tests.conftest import ROOT, copy_project, minimal_record
+
+
+def tree(project: Path) -> dict[str, bytes]:
+    """Every generated file (and hand-written page) under content/ and includes/."""
+    found = {}
+    for folder in ("content", "includes"):
+        for path in sorted((project / folder).rglob("*")):
+            if path.is_file():
+                found[path.relative_to(project).as_posix()] = path.read_bytes()
+    return found
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real records, generated once (state and parsed-record cache included)."""
+    project = copy_project(tmp_path_factory.mktemp("generated"))
+    generate_site(Paths.from_root(project))
+    return project
+
+
+@pytest.fixture
+def project(generated: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(generated, tmp_path / "project"))
+
+
+def cold(project: Path, tmp_path: Path) -> dict[str, bytes]:
+    """A cold run on the same inputs, in another folder (no state, no cache)."""
+    other = tmp_path / "cold"
+    other.mkdir()
+    copy_project(other, project / "studies")
+    for name in ("glossary.yaml", "key-messages.yaml", "notes.yaml"):
+        shutil.copy(project / "data" / name, other / "data" / name)
+    generate_site(Paths.from_root(other))
+    return tree(other)
+
+
+def edit(project: Path, name: str, change: Callable[[str], str]) -> None:
+    record = project / "studies" / f"{name}.yaml"
+    before = record.read_text(encoding="utf-8")
+    after = change(before)
+    assert after != before
+    record.write_text(after, encoding="utf-8")
+
+
+def rename(text: str) -> str:
+    """A new short name: it shows on every page that links to the record, and moves it in lists."""
+    return text.replace("\nshort_name: ", "\nshort_name: Aaa edited ", 1)
+
+
+def resummarise(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("summary:"))
+    lines.insert(at, "summary: An edited summary.\n")
+    del lines[at + 1]
+    while at + 1 < len(lines) and lines[at + 1].startswith(" "):
+        del lines[at + 1]
+    return "".join(lines)
+
+
+def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    rendered: list[str] = []
+    original = generator.render.render_one
+
+    def counting(site: Any, path: Any, template: str, context: dict[str, Any]) -> str:
+        rendered.append(str(path))
+        return original(site, path, template, context)
+
+    monkeypatch.setattr(generator.render, "render_one", counting)
+    monkeypatch.setenv("GENERATOR_JOBS", "1")  # counted in this process
+    return rendered
+
+
+EDITS = [
+    ("passion-phase-1", rename),  # one report of a trial with several
+    ("passion-2-year-follow-up", resummarise),
+    ("chen-2013-neural-stem-like-cells-cp", rename),  # included in a review
+    ("eggenberger-2019-meta-analysis", rename),  # a review that includes records
+    ("cochrane-stem-cells-hie-2020", rename),  # related to other records
+    ("amanat-2021-cord-tissue-msc-cp", resummarise),
+]
+
+
+@pytest.mark.parametrize(("name", "change"), EDITS, ids=[f"{n}-{c.__name__}" for n, c in EDITS])
+def test_one_edit_renders_only_its_pages_and_equals_a_cold_run(
+    project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    change: Callable[[str], str],
+) -> None:
+    edit(project, name, change)
+    rendered = count_renders(monkeypatch)
+    report = generate_site(Paths.from_root(project))
+    assert not report.skipped
+    assert f"studies/{name}.md" in rendered
+    study_pages = [p for p in rendered if p.startswith("studies/") and p != "studies/index.md"]
+    assert len(study_pages) < report.records // 4  # not every study page again
+    monkeypatch.undo()
+    assert tree(project) == cold(project, tmp_path)
+
+
+def test_removed_and_added_records_equal_a_cold_run(project: Path, tmp_path: Path) -> None:
+    studies = project / "studies"
+    texts = {p: p.read_text(encoding="utf-8") for p in sorted(studies.glob("*.yaml"))}
+    texts.update({p: p.read_text() for p in (project / "data").glob("*.yaml")})
+    unreferenced = next(
+        path
+        for path in sorted(studies.glob("*.yaml"))
+        if not any(path.stem in text for other, text in texts.items() if other != path)
+    )
+    unreferenced.unlink()
+    added = minimal_record("zzz-added-study", short_name="Aaa added 2020 (Nowhere)")
+    (studies / "zzz-added-study.yaml").write_text(yaml.safe_dump(added), encoding="utf-8")
+    generate_site(Paths.from_root(project))
+    assert not (project / "content" / "studies" / f"{unreferenced.stem}.md").exists()
+    assert tree(project) == cold(project, tmp_path)
+
+
+def test_a_warm_run_renders_nothing_and_writes_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered = count_renders(monkeypatch)
+    report = generate_site(Paths.from_root(project))
+    assert report.skipped
+    assert (report.written, report.removed) == (0, 0)
+    assert rendered == []
+
+
+def test_a_changed_glossary_renders_every_page(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    glossary = project / "data" / "glossary.yaml"
+    glossary.write_text(glossary.read_text() + "\n# a comment\n")
+    rendered = count_renders(monkeypatch)
+    report = generate_site(Paths.from_root(project))
+    assert len(rendered) == report.files - 1  # every page but the abbreviation list
+    monkeypatch.undo()
+    assert tree(project) == cold(project, tmp_path)
+
+
+def test_a_damaged_record_cache_means_parsing_again(project: Path, tmp_path: Path) -> None:
+    paths = Paths.from_root(project)
+    assert paths.record_cache is not None
+    assert paths.record_cache.exists()
+    paths.record_cache.write_bytes(b"not a pickle")
+    edit(project, "passion-phase-1", rename)
+    generate_site(paths)
+    assert tree(project) == cold(project, tmp_path)
+
+
+def test_a_page_edited_by_hand_is_rendered_again(project: Path, tmp_path: Path) -> None:
+    page = project / "content" / "studies" / "accent-cp.md"
+    if not page.exists():
+        page = sorted((project / "content" / "studies").glob("*.md"))[1]
+    page.write_text("edited by hand\n")
+    edit(project, "passion-phase-1", rename)
+    generate_site(Paths.from_root(project))
+    assert tree(project) == cold(project, tmp_path)
+
+
+def test_the_real_records_are_what_the_edits_say(generated: Path) -> None:
+    """The edits above test what they claim only while the records keep these relations."""
+    text = {p.stem: p.read_text() for p in (ROOT / "studies").glob("*.yaml")}
+    assert "\ntrial:" in text["passion-phase-1"]
+    assert "record: chen-2013-neural-stem-like-cells-cp" in text["eggenberger-2019-meta-analysis"]
+    assert "\nrelated:" in text["cochrane-stem-cells-hie-2020"]
+
+
+def test_a_parallel_run_equals_a_single_process_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trees = []
+    for jobs in (1, 2):
+        project = tmp_path / f"jobs-{jobs}"
+        project.mkdir()
+        copy_project(project)
+        monkeypatch.setattr(generator.pipeline, "PARALLEL_FROM", 0)  # a pool even for few pages
+        report = generate_site(Paths.from_root(project), jobs=jobs)
+        assert report.written == report.files
+        trees.append(tree(project))
+    assert trees[0] == trees[1]
+
+
+def test_a_template_failure_in_a_worker_changes_nothing(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = Path(shutil.copytree(generated, tmp_path / "project"))
+    before = tree(project)
+    (project / "data" / "glossary.yaml").write_text(
+        (project / "data" / "glossary.yaml").read_text() + "\n# render every page\n"
+    )
+
+    def failing(site: Any, path: Any, template: str, context: dict[str, Any]) -> str:
+        if str(path) == "studies/passion-phase-1.md":
+            raise RenderError("template study.md.j2 failed for studies/passion-phase-1.md: boom")
+        return "changed\n"
+
+    monkeypatch.setattr(generator.render, "render_one", failing)
+    monkeypatch.setattr(generator.pipeline, "PARALLEL_FROM", 0)
+    with pytest.raises(RenderError, match="boom"):
+        generate_site(Paths.from_root(project), jobs=2)
+    assert tree(project) == before
+    assert not list(tmp_path.glob("project/.content.staging-*"))
+
+
+def test_a_parallel_run_from_the_command_line_ends(tmp_path: Path) -> None:
+    """The command line turns SIGTERM into an exception; the render workers must not inherit
+    that (the pool stops them with SIGTERM), or the run never ends."""
+    project = tmp_path / "project"
+    project.mkdir()
+    copy_project(project)
+    env = dict(os.environ, GENERATOR_JOBS="2")
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "--root", str(project), "generate"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert " written," in result.stdout
