@@ -14,29 +14,30 @@ Incremental runs: the state also keeps, for every page that belongs to one study
 and citation files), a digest of what that page reads (render.page_inputs), with the digest
 of the site-wide inputs (code, glossary, config, editorial files). When the site-wide inputs
 are the same, a page whose inputs are the same and whose file is as the last run left it is
-not rendered again. Parsed records are kept in a pickle under .cache/, keyed by file name and
-digest, so an unchanged record is not parsed again.
+not rendered again. Parsed records are kept as JSON under .cache/, keyed by file name and
+digest, so an unchanged record is not parsed again. The cache is data, never code (no pickle),
+and an entry counts only while its file has the same inode and modification time as when it
+was written: a cache file that came with a checkout (say, committed in a pull request) can
+never stand in for the records beside it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import pickle
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from generator.load import RawRecord
 from generator.write import owned_files, write_if_changed
 
 STATE_FILE = ".generator-state.json"
 """Where the state is kept, relative to the project folder (git-ignored)."""
-RECORD_CACHE = Path(".cache") / "generator-records.pickle"
+RECORD_CACHE = Path(".cache") / "generator-records.json"
 """Parsed records, relative to the project folder (git-ignored with .cache/)."""
 VERSION = 2
 LIBRARIES = ("jinja2", "jsonschema", "jsonschema-rs", "PyYAML")
@@ -110,30 +111,70 @@ def file_digest(path: Path) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
-def read_record_cache(path: Path) -> dict[tuple[str, str], Any]:
-    """Parsed records from earlier runs, by (file name, file digest); {} when none is usable."""
+def _file_stamp(path: Path) -> list[int] | None:
     try:
-        with path.open("rb") as handle:
-            cached = pickle.load(handle)  # our own file, written below
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        info = path.stat()
+    except OSError:
+        return None
+    return [info.st_ino, info.st_mtime_ns, info.st_size]
+
+
+def read_record_cache(path: Path, studies: Path) -> dict[tuple[str, str], RawRecord]:
+    """Parsed records from earlier runs, by (file name, file digest); {} when none is usable.
+
+    An entry is used only while its file has the inode, modification time and size it had
+    when the entry was written."""
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return {}
     if not isinstance(cached, dict) or cached.get("version") != _code_digest():
         return {}
-    records = cached.get("records")
-    return records if isinstance(records, dict) else {}
+    found: dict[tuple[str, str], RawRecord] = {}
+    entries = cached.get("records")
+    for entry in entries if isinstance(entries, list) else []:
+        try:
+            name, digest, stamp = str(entry["name"]), str(entry["digest"]), entry["stamp"]
+            if "/" in name or stamp != _file_stamp(studies / name):
+                continue
+            printed = {tuple(where): str(text) for where, text in entry["printed"]}
+            record = RawRecord(
+                studies / name, entry["data"], text=str(entry["text"]), printed=printed
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+        found[(name, digest)] = record
+    return found
 
 
-def save_record_cache(path: Path, records: dict[tuple[str, str], Any]) -> None:
-    """Replace the parsed-record cache atomically (a killed run leaves the old one or none)."""
+def save_record_cache(path: Path, records: dict[tuple[str, str], RawRecord]) -> None:
+    """Replace the parsed-record cache atomically (a killed run leaves the old one or none).
+
+    A record whose data JSON cannot hold exactly (a key that is not text) is left out."""
+    entries = []
+    for (name, digest), record in sorted(records.items()):
+        stamp = _file_stamp(record.path)
+        if stamp is None or record.text is None:
+            continue
+        try:
+            data = json.loads(json.dumps(record.data, allow_nan=False))
+        except (TypeError, ValueError):
+            continue
+        if data != record.data:
+            continue
+        entries.append(
+            {
+                "name": name,
+                "digest": digest,
+                "stamp": stamp,
+                "data": record.data,
+                "text": record.text,
+                "printed": [[list(where), text] for where, text in record.printed.items()],
+            }
+        )
+    body = json.dumps({"version": _code_digest(), "records": entries}, ensure_ascii=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump({"version": _code_digest(), "records": records}, out, protocol=5)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_if_changed(path, body + "\n")
 
 
 def output_stats(root: Path, content: Path, extra: list[Path]) -> Stats:

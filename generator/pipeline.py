@@ -290,7 +290,7 @@ def _load(
         return load_records(paths.studies), None
     if any(not name.endswith(".yaml") for name in records):
         return load_records(paths.studies), None  # the loader reports the misnamed files
-    cache = read_record_cache(paths.record_cache)
+    cache = read_record_cache(paths.record_cache, paths.studies)
     keep: dict[tuple[str, str], RawRecord] = {}
     loaded: list[RawRecord] = []
     issues: list[Issue] = []

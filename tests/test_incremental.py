@@ -163,7 +163,7 @@ def test_a_damaged_record_cache_means_parsing_again(project: Path, tmp_path: Pat
     paths = Paths.from_root(project)
     assert paths.record_cache is not None
     assert paths.record_cache.exists()
-    paths.record_cache.write_bytes(b"not a pickle")
+    paths.record_cache.write_bytes(b"not JSON {")
     edit(project, "passion-phase-1", rename)
     generate_site(paths)
     assert tree(project) == cold(project, tmp_path)
@@ -242,3 +242,40 @@ def test_a_parallel_run_from_the_command_line_ends(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert " written," in result.stdout
+
+
+def test_unchanged_records_come_from_the_cache_and_are_not_parsed_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = Paths.from_root(project)
+    (project / ".generator-state.json").unlink()  # a full run: the copy's files have new inodes
+    generate_site(paths)
+    edit(project, "passion-phase-1", rename)
+    parsed: list[str] = []
+    real = generator.pipeline.load_file
+
+    def counting(path: Path) -> Any:
+        if path.parent.name == "studies":
+            parsed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(generator.pipeline, "load_file", counting)
+    generate_site(paths)
+    assert parsed == ["passion-phase-1.yaml"]
+
+
+def test_a_cache_that_came_with_the_files_is_not_trusted(project: Path, tmp_path: Path) -> None:
+    """A cache committed beside the records (or copied with them) could say anything: its
+    entries are tied to the inode and time of the files they were read from."""
+    import json
+
+    paths = Paths.from_root(project)
+    assert paths.record_cache is not None
+    cache = json.loads(paths.record_cache.read_text(encoding="utf-8"))
+    for entry in cache["records"]:
+        entry["data"]["short_name"] = "TAMPERED"
+    paths.record_cache.write_text(json.dumps(cache), encoding="utf-8")
+    moved = Path(shutil.copytree(project, tmp_path / "checkout"))
+    (moved / ".generator-state.json").unlink()
+    generate_site(Paths.from_root(moved))
+    assert not any(b"TAMPERED" in body for body in tree(moved).values())
