@@ -28,12 +28,18 @@ sub-command's one argument."""
 
 REQUIRED = (
     ("yaml", "pyyaml"),
-    ("jinja2", "jinja2"),
     ("jsonschema", "jsonschema"),
     ("jsonschema_rs", "jsonschema-rs"),
-    ("mkdocs", "mkdocs"),
 )
-"""(module, package) for every third-party package a command imports."""
+"""(module, package) for every third-party package any command imports (what the pre-commit
+hook installs for `check`)."""
+ALSO_REQUIRED = {
+    "generate": (("jinja2", "jinja2"),),
+    "build": (("jinja2", "jinja2"), ("mkdocs", "mkdocs")),
+    "serve": (("jinja2", "jinja2"), ("mkdocs", "mkdocs")),
+    "record-format": (("jinja2", "jinja2"),),
+}
+"""What some commands import besides REQUIRED: rendering (Jinja) and the site engine."""
 
 
 def instead(argv: list[str], reason: str) -> str:
@@ -60,7 +66,8 @@ def unavailable() -> str | None:
     # here (without importing them) so a missing one is one line, not a traceback later.
     import importlib.util
 
-    for module, package in REQUIRED:
+    command = next((arg for arg in sys.argv[1:] if arg in ALSO_REQUIRED), "")
+    for module, package in REQUIRED + ALSO_REQUIRED.get(command, ()):
         if importlib.util.find_spec(module) is None:
             return f"{package} is not installed for {sys.executable}"
     return None
