@@ -667,6 +667,28 @@ class HarmRow:
     counts: dict[str, tuple[str, ...]]
 
 
+HARM_SECTION_ROWS = 200
+"""Rows of the harms table in one section. A longer table is split into sections under their
+own headings (a study's rows stay together), so each section stays within the search-index
+limit of Zensical (about 32,000 token positions a section, passed at 1,000 records)."""
+
+
+def harm_sections(
+    rows: Sequence[HarmRow], size: int = HARM_SECTION_ROWS
+) -> list[tuple[str | None, list[HarmRow]]]:
+    """The harms table as (heading, rows) sections: one without a heading when it fits, else
+    sections of about `size` rows headed 'First study to last study'."""
+    if len(rows) <= size:
+        return [(None, list(rows))]
+    chunks: list[list[HarmRow]] = [[]]
+    for row in rows:
+        current = chunks[-1]
+        if len(current) >= size and current[-1].study.id != row.study.id:
+            chunks.append([])
+        chunks[-1].append(row)
+    return [(f"{c[0].study.short_name} to {c[-1].study.short_name}", c) for c in chunks]
+
+
 GAP_MONTHS = 12
 """A trial completed this long before its status was read, without results, is a reporting gap."""
 

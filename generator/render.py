@@ -39,6 +39,7 @@ from generator.collate import (
     design_badges,
     direction,
     harm_kinds,
+    harm_sections,
     is_pooled,
     no_results_text,
     pooled_kinds,
@@ -904,6 +905,7 @@ MARKUP_FILTERS: dict[str, Callable[..., Any]] = {
 """Filters that return Markdown or HTML they built themselves, escaping every piece of record
 text (each is tested with hostile text); their output is printed as it is."""
 PLAIN_FILTERS: dict[str, Callable[..., Any]] = {
+    "harm_sections": harm_sections,
     "number": number,
     "host": host,
     "vocabulary": vocabulary,

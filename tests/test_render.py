@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as html_lib
 import json
 from decimal import Decimal
+from typing import Any
 
 import markdown
 import pytest
@@ -357,3 +358,21 @@ def test_every_filter_is_either_markup_or_plain_data() -> None:
 
     ours = set(environment().filters) - set(jinja2.Environment().filters)
     assert ours == (set(MARKUP_FILTERS) | set(PLAIN_FILTERS)) - {"lower", "join"}
+
+
+def test_a_long_harms_table_is_split_into_sections_keeping_each_study_together() -> None:
+    """Zensical refuses a page section past its search-index limit (the harms table passed it
+    at 1,000 records); sections under their own headings stay within it."""
+    from types import SimpleNamespace
+
+    from generator.collate import harm_sections
+
+    def row(n: int) -> Any:
+        return SimpleNamespace(study=SimpleNamespace(id=f"s{n}", short_name=f"Study {n:02d}"))
+
+    rows = [row(n) for n in range(5)] + [row(5), row(5), row(5)] + [row(n) for n in range(6, 9)]
+    assert harm_sections(rows[:3], size=3) == [(None, rows[:3])]
+    sections = harm_sections(rows, size=6)
+    assert [heading for heading, _ in sections] == ["Study 00 to Study 05", "Study 06 to Study 08"]
+    assert [len(chunk) for _, chunk in sections] == [8, 3]  # study 5's three rows stay together
+    assert [r for _, chunk in sections for r in chunk] == rows
