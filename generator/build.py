@@ -22,7 +22,7 @@ from pathlib import Path
 
 from generator.errors import BuildError, ValidationFailed
 from generator.pipeline import GenerateReport, Paths, generate_site
-from generator.write import replace_dir
+from generator.write import remove_leftovers, replace_dir
 
 ENGINES = ("mkdocs", "zensical")
 ZENSICAL_CONFIG = ".zensical-build.yml"
@@ -56,8 +56,7 @@ def build_site(
     # build leaves the previous site as it was.
     target.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{target.name}.build-"
-    for stale in target.parent.glob(prefix + "*"):  # left by a build that was killed (-9)
-        shutil.rmtree(stale, ignore_errors=True)
+    remove_leftovers(target.parent, prefix)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=prefix))
     config = paths.root / ZENSICAL_CONFIG
     try:

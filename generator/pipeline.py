@@ -45,7 +45,7 @@ from generator.load import (
     load_repository,
     load_site_url,
 )
-from generator.model import Editorial, GlossaryTerm, Study, build_editorial, build_study
+from generator.model import Editorial, GlossaryTerm, build_editorial, build_study
 from generator.report import curation_warnings
 from generator.write import write_if_changed, write_pages
 
@@ -100,21 +100,6 @@ class GenerateReport:
     latest_review: str
     skipped: bool = False
     """True when nothing had changed since the last run, so nothing was loaded or rendered."""
-
-
-def check_records(paths: Paths) -> list[Study]:
-    """Load and validate every record; raise ValidationFailed listing all problems."""
-    return [build_study(r.data, r.printed) for r in _checked_records(paths)]
-
-
-def _checked_records(paths: Paths) -> list[RawRecord]:
-    from generator.validate import validate_records
-
-    loaded = load_records(paths.studies)
-    issues = loaded.issues + validate_records(loaded.records)
-    if issues:
-        raise ValidationFailed(issues)
-    return loaded.records
 
 
 def load_editorial(paths: Paths, records: list[RawRecord]) -> Editorial:
@@ -296,7 +281,7 @@ def _load(
     issues: list[Issue] = []
     for name, digest in records.items():
         record = cache.get((name, digest))
-        if not isinstance(record, RawRecord) or record.path != paths.studies / name:
+        if record is None:
             found = load_file(paths.studies / name)
             if isinstance(found, Issue):
                 issues.append(found)

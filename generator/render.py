@@ -1114,15 +1114,6 @@ def _download(site: Site, kind: str, context: dict[str, Any]) -> str:
     raise RenderError(f"unknown download kind {kind}")
 
 
-def render_downloads(site: Site) -> Pages:
-    """Data files copied into the site as they are: dataset, schema, feed, per-study citations."""
-    return {
-        path: render_one(site, path, kind, context)
-        for path, kind, context in page_plan(site)
-        if kind.startswith(":")
-    }
-
-
 def render_abbreviations(site: Site) -> str:
     """The abbreviation list that MkDocs appends to every page for hover tooltips."""
     lines = [f"*[{term.term}]: {html.escape(term.expansion)}" for term in site.glossary]

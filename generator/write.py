@@ -75,7 +75,7 @@ def write_pages(
     disk (counted as unchanged, not removed).
     """
     items: Iterable[Page] = pages.items() if isinstance(pages, Mapping) else pages
-    _remove_old_staging(content_dir)
+    remove_leftovers(content_dir.parent, f".{content_dir.name}{STAGING_PREFIX}")
     content_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(
         tempfile.mkdtemp(dir=content_dir.parent, prefix=f".{content_dir.name}{STAGING_PREFIX}")
@@ -116,11 +116,11 @@ def write_pages(
     return WriteReport(len(staged), len(seen) - len(staged), len(stale))
 
 
-def _remove_old_staging(content_dir: Path) -> None:
-    """Remove staging folders left by a run that was killed (nothing can clean up after SIGKILL)."""
-    parent = content_dir.parent
-    if parent.is_dir():
-        for old in parent.glob(f".{content_dir.name}{STAGING_PREFIX}*"):
+def remove_leftovers(folder: Path, prefix: str) -> None:
+    """Remove staging folders named prefix* in folder, left by a run that was killed (nothing
+    can clean up after SIGKILL); used for the content folder and for the built site."""
+    if folder.is_dir():
+        for old in folder.glob(prefix + "*"):
             shutil.rmtree(old, ignore_errors=True)
 
 

@@ -335,7 +335,7 @@ def test_macros_blocks_lower_and_join_do_not_escape_twice() -> None:
 def test_folder_prefixes_pass_and_look_alikes_do_not() -> None:
     assert _render("{{ p }}", p="../../studies/") == "../../studies/"
     assert _render("{{ p }}", p="1.") == "1&#46;"
-    assert _render("{{ p }}", p="../x.md)") != "../x.md)"
+    assert _render("{{ p }}", p="../x.md)") == "&#46;./x.md)"
 
 
 def test_template_text_keeps_its_edge_spaces() -> None:
