@@ -37,8 +37,9 @@ from generator.write import owned_files, write_if_changed
 
 STATE_FILE = ".generator-state.json"
 """Where the state is kept, relative to the project folder (git-ignored)."""
-RECORD_CACHE = Path(".cache") / "generator-records.json"
-"""Parsed records, relative to the project folder (git-ignored with .cache/)."""
+RECORD_CACHE = Path(".cache") / "records"
+"""Parsed records, one JSON file per record, relative to the project folder (git-ignored
+with .cache/): editing one record rewrites one small file, not the whole cache."""
 VERSION = 2
 LIBRARIES = ("jinja2", "jsonschema", "jsonschema-rs", "PyYAML")
 """Libraries whose version can change what is accepted or what is written."""
@@ -119,62 +120,61 @@ def _file_stamp(path: Path) -> list[int] | None:
     return [info.st_ino, info.st_mtime_ns, info.st_size]
 
 
-def read_record_cache(path: Path, studies: Path) -> dict[tuple[str, str], RawRecord]:
+def read_record_cache(folder: Path, studies: Path) -> dict[tuple[str, str], RawRecord]:
     """Parsed records from earlier runs, by (file name, file digest); {} when none is usable.
 
     An entry is used only while its file has the inode, modification time and size it had
-    when the entry was written."""
-    try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return {}
-    if not isinstance(cached, dict) or cached.get("version") != _code_digest():
-        return {}
+    when the entry was written (and so the bytes it was parsed from: the record keeps no copy
+    of its text, and reads the file again if a problem has to be located in it)."""
     found: dict[tuple[str, str], RawRecord] = {}
-    entries = cached.get("records")
-    for entry in entries if isinstance(entries, list) else []:
+    try:
+        entries = sorted(folder.glob("*.json"))
+    except OSError:
+        return {}
+    version = _code_digest()
+    for entry_path in entries:
+        name = entry_path.name.removesuffix(".json")
         try:
-            name, digest, stamp = str(entry["name"]), str(entry["digest"]), entry["stamp"]
-            if "/" in name or stamp != _file_stamp(studies / name):
+            entry = json.loads(entry_path.read_bytes())
+            digest, stamp = str(entry["digest"]), entry["stamp"]
+            if entry["version"] != version or stamp != _file_stamp(studies / name):
                 continue
             printed = {tuple(where): str(text) for where, text in entry["printed"]}
-            record = RawRecord(
-                studies / name, entry["data"], text=str(entry["text"]), printed=printed
-            )
-        except (KeyError, TypeError, ValueError):
+            record = RawRecord(studies / name, entry["data"], printed=printed)
+        except (OSError, KeyError, TypeError, ValueError, RecursionError):
             continue
         found[(name, digest)] = record
     return found
 
 
-def save_record_cache(path: Path, records: dict[tuple[str, str], RawRecord]) -> None:
-    """Replace the parsed-record cache atomically (a killed run leaves the old one or none).
+def save_record_cache(
+    folder: Path, records: dict[tuple[str, str], RawRecord], cached: set[tuple[str, str]]
+) -> None:
+    """Write the entries of records not in `cached` (what read_record_cache gave) and remove
+    entries of files that are gone.
 
-    A record whose data JSON cannot hold exactly (a key that is not text) is left out."""
-    entries = []
-    for (name, digest), record in sorted(records.items()):
-        stamp = _file_stamp(record.path)
-        if stamp is None or record.text is None:
+    A record whose data JSON cannot hold (a number too big for it) is left out."""
+    version = _code_digest()
+    folder.mkdir(parents=True, exist_ok=True)
+    for (name, digest), record in records.items():
+        if (name, digest) in cached:
             continue
-        try:
-            data = json.loads(json.dumps(record.data, allow_nan=False))
+        stamp = _file_stamp(record.path)
+        if stamp is None or "/" in name:
+            continue
+        printed = [[list(where), text] for where, text in record.printed.items()]
+        entry = {"version": version, "digest": digest, "stamp": stamp, "printed": printed}
+        try:  # the loader gives only text keys and finite numbers: JSON holds them exactly
+            body = json.dumps({**entry, "data": record.data}, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError):
             continue
-        if data != record.data:
-            continue
-        entries.append(
-            {
-                "name": name,
-                "digest": digest,
-                "stamp": stamp,
-                "data": record.data,
-                "text": record.text,
-                "printed": [[list(where), text] for where, text in record.printed.items()],
-            }
-        )
-    body = json.dumps({"version": _code_digest(), "records": entries}, ensure_ascii=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_if_changed(path, body + "\n")
+        # Written in place, not atomically: an entry cut short by a killed run is not JSON,
+        # and so is ignored (a temporary file and a rename each cost more than the write).
+        (folder / f"{name}.json").write_text(body + "\n", encoding="utf-8")
+    names = {name for name, _ in records}
+    for old in folder.glob("*.json") if folder.is_dir() else ():
+        if old.name.removesuffix(".json") not in names:
+            old.unlink(missing_ok=True)
 
 
 def output_stats(root: Path, content: Path, extra: list[Path]) -> Stats:

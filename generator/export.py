@@ -206,15 +206,20 @@ def dataset_json(site: Site) -> str:
     so, and a reader that cares can keep them. Record text cannot hold the marker used on the
     way (the loader refuses control characters).
     """
-    records = [_mark_printed(s.record) for s in sorted(site.studies, key=lambda s: s.id)]
-    payload = {
+    head = {
         "format": DATASET_FORMAT,
         "schema": "study.schema.json",
         "site": site.site_url or None,
         "licence": {"name": DATA_LICENCE, "url": DATA_LICENCE_URL},
-        "records": records,
     }
-    text = json.dumps(payload, ensure_ascii=False, indent=1)
+    # One record a line: readable with line tools and diffs, and written by json's C encoder
+    # (an indented dump takes the pure-Python one, a tenth of the speed: 0.7 s at 1,000).
+    lines = [
+        json.dumps(_mark_printed(study.record), ensure_ascii=False)
+        for study in sorted(site.studies, key=lambda s: s.id)
+    ]
+    text = json.dumps(head, ensure_ascii=False, indent=1)[:-2]
+    text += ',\n "records": [\n  ' + ",\n  ".join(lines) + "\n ]\n}"
     return _MARKED.sub(lambda m: m.group(1), text) + "\n"
 
 

@@ -69,8 +69,17 @@ class RawRecord:
         if self.positions is not None:
             return self.positions, self.key_positions or {}
         builder = _TreeBuilder(track_positions=True)
-        if self.text is not None:
-            _parse(builder, self.text)  # parsed once already: cannot fail now
+        text = self.text
+        if text is None:  # from the record cache: its file is as it was when parsed
+            try:  # (unless it changed since this run began)
+                text = self.path.read_text(encoding="utf-8").removeprefix("\ufeff")
+            except (OSError, UnicodeDecodeError):
+                text = None
+        if text is not None:
+            try:
+                _parse(builder, text)  # parsed once already: cannot fail now
+            except (yaml.YAMLError, _YamlRefused):  # the file changed meanwhile: no positions
+                return {}, {}
         return builder.positions, builder.key_positions
 
     def locate(self, where: Iterable[str | int], *, key: bool = False) -> tuple[int, int]:
@@ -104,23 +113,29 @@ class _YamlRefused(Exception):
 
 def load_records(studies_dir: Path) -> LoadResult:
     """Read every `*.yaml` file of a folder, in name order."""
-    if not studies_dir.is_dir():
-        return LoadResult([], [Issue(studies_dir, 1, 1, "", "records folder not found")])
+    paths, issues = record_paths(studies_dir)
     records: list[RawRecord] = []
-    issues: list[Issue] = []
-    # Hidden files are editor locks and backups (e.g. Emacs's .#x.yaml), not records.
-    paths = sorted(p for p in studies_dir.glob("*.yaml") if not p.name.startswith("."))
-    if not paths:
-        issues.append(Issue(studies_dir, 1, 1, "", "no study records (*.yaml) in this folder"))
     for path in paths:
         loaded = load_file(path)
         if isinstance(loaded, RawRecord):
             records.append(loaded)
         else:
             issues.append(loaded)
+    return LoadResult(records, issues)
+
+
+def record_paths(studies_dir: Path) -> tuple[list[Path], list[Issue]]:
+    """The record files of a folder in name order, and problems with the folder's files."""
+    if not studies_dir.is_dir():
+        return [], [Issue(studies_dir, 1, 1, "", "records folder not found")]
+    issues: list[Issue] = []
+    # Hidden files are editor locks and backups (e.g. Emacs's .#x.yaml), not records.
+    paths = sorted(p for p in studies_dir.glob("*.yaml") if not p.name.startswith("."))
+    if not paths:
+        issues.append(Issue(studies_dir, 1, 1, "", "no study records (*.yaml) in this folder"))
     for path in sorted(p for p in studies_dir.glob("*.yml") if not p.name.startswith(".")):
         issues.append(Issue(path, 1, 1, "", "study files must end in .yaml"))
-    return LoadResult(records, issues)
+    return paths, issues
 
 
 def load_file(path: Path) -> RawRecord | Issue:

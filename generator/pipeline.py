@@ -14,12 +14,12 @@ import multiprocessing as mp
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
-from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.cache import (
     RECORD_CACHE,
@@ -44,10 +44,11 @@ from generator.load import (
     load_records,
     load_repository,
     load_site_url,
+    record_paths,
 )
 from generator.model import Editorial, GlossaryTerm, build_editorial, build_study
 from generator.report import curation_warnings
-from generator.write import write_if_changed, write_pages
+from generator.write import Staging, write_if_changed
 
 if TYPE_CHECKING:
     from generator.render import PagePlan
@@ -169,13 +170,18 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def collate(paths: Paths, loaded: LoadResult | None = None) -> Site:
+def collate(
+    paths: Paths,
+    loaded: LoadResult | None = None,
+    record_issues: dict[Path, list[Issue]] | None = None,
+) -> Site:
     """Check the records and the glossary together (all problems at once), then collate.
 
-    `loaded`: the records when the caller has already read them (each is parsed once).
+    `loaded`: the records when the caller has already read them (each is parsed once);
+    `record_issues`: what the per-record rules found for some of them (see validate_records).
     """
     with _no_cycle_collection():
-        return _collate(paths, loaded or load_records(paths.studies))
+        return _collate(paths, loaded or load_records(paths.studies), record_issues)
 
 
 @dataclass(frozen=True)
@@ -189,19 +195,21 @@ class CheckReport:
 
 def check(paths: Paths, today: date) -> CheckReport:
     """Validate everything, reading each record once, plus the curation warnings."""
-    loaded = load_records(paths.studies)
+    loaded, record_issues, _ = _load(paths, None, default_jobs())
     warnings = curation_warnings(loaded.records, today)
     try:
-        return CheckReport(collate(paths, loaded), [], warnings)
+        return CheckReport(collate(paths, loaded, record_issues), [], warnings)
     except ValidationFailed as failed:
         return CheckReport(None, failed.issues, warnings)
 
 
-def _collate(paths: Paths, loaded: LoadResult) -> Site:
+def _collate(
+    paths: Paths, loaded: LoadResult, record_issues: dict[Path, list[Issue]] | None
+) -> Site:
     from generator.validate import validate_records
 
     problems: list[Issue] = []
-    problems += loaded.issues + validate_records(loaded.records)
+    problems += loaded.issues + validate_records(loaded.records, record_issues)
     glossary: tuple[GlossaryTerm, ...] = ()
     try:
         glossary = load_glossary(paths.glossary)
@@ -264,32 +272,69 @@ def _unchanged_since_last_run(state: State, digest: str, now: Stats) -> Generate
     return replace(last, written=0, removed=0, unchanged=last.files, skipped=True)
 
 
-def _load(
-    paths: Paths, records: dict[str, str] | None
-) -> tuple[LoadResult, dict[tuple[str, str], RawRecord] | None]:
-    """Load the records folder, taking unchanged records from the parsed-record cache.
+@dataclass(frozen=True)
+class RecordCacheUpdate:
+    """The records the parsed-record cache should hold after a successful run, and which of
+    them it holds already."""
 
-    Also returns what the cache should now hold, or None when it needs no update; the caller
-    saves it only after a successful run (a failed run changes no file)."""
-    if not paths.record_cache or not records or not paths.studies.is_dir():
-        return load_records(paths.studies), None
-    if any(not name.endswith(".yaml") for name in records):
-        return load_records(paths.studies), None  # the loader reports the misnamed files
-    cache = read_record_cache(paths.record_cache, paths.studies)
-    keep: dict[tuple[str, str], RawRecord] = {}
-    loaded: list[RawRecord] = []
-    issues: list[Issue] = []
-    for name, digest in records.items():
-        record = cache.get((name, digest))
+    records: dict[tuple[str, str], RawRecord]
+    cached: set[tuple[str, str]]
+
+
+def _load(
+    paths: Paths, records: dict[str, str] | None, jobs: int
+) -> tuple[LoadResult, dict[Path, list[Issue]], RecordCacheUpdate | None]:
+    """Read and check every record (the per-record rules), in parallel when there are many.
+
+    Unchanged records come from the parsed-record cache, which holds only records that passed
+    every rule under the same code, so their per-record rules are not run again. Returns the
+    records, what the per-record rules found (by path), and what the cache should now hold
+    (None when it needs no update); the caller saves it only after a successful run (a failed
+    run changes no file)."""
+    cache: dict[tuple[str, str], RawRecord] = {}
+    if paths.record_cache and records and paths.studies.is_dir():
+        cache = read_record_cache(paths.record_cache, paths.studies)
+    names, problems = record_paths(paths.studies)
+    found: dict[Path, RawRecord | Issue] = {}
+    record_issues: dict[Path, list[Issue]] = {}
+    todo: list[Path] = []
+    for path in names:
+        record = cache.get((path.name, records.get(path.name, ""))) if records else None
         if record is None:
-            found = load_file(paths.studies / name)
-            if isinstance(found, Issue):
-                issues.append(found)
-                continue
-            record = found
-        keep[(name, digest)] = record
-        loaded.append(record)
-    return LoadResult(loaded, issues), (keep if keep.keys() != cache.keys() else None)
+            todo.append(path)
+        else:
+            found[path] = record
+            record_issues[path] = []  # cached only after passing every rule
+    for path, (read, issues) in zip(todo, _map(_read_and_check, todo, jobs), strict=True):
+        found[path] = read
+        if isinstance(read, RawRecord):
+            record_issues[path] = issues
+    loaded: list[RawRecord] = []
+    keep: dict[tuple[str, str], RawRecord] = {}
+    for path in names:
+        item = found[path]
+        if isinstance(item, Issue):
+            problems.append(item)
+            continue
+        loaded.append(item)
+        if records and path.name in records:
+            keep[(path.name, records[path.name])] = item
+    update = None
+    if paths.record_cache and records and keep.keys() != cache.keys():
+        update = RecordCacheUpdate(keep, set(cache))
+    return LoadResult(loaded, problems), record_issues, update
+
+
+def _read_and_check(path: Path) -> tuple[RawRecord | Issue, list[Issue]]:
+    """One record file read and put through the per-record rules (run in a worker)."""
+    found = load_file(path)
+    return (found, []) if isinstance(found, Issue) else (found, _check_record(found))
+
+
+def _check_record(record: RawRecord) -> list[Issue]:
+    from generator.validate import check_record
+
+    return check_record(record)
 
 
 def _generate(
@@ -297,8 +342,8 @@ def _generate(
 ) -> tuple[GenerateReport, dict[str, str]]:
     """Render and write; returns the report and, for the pages that read only part of the
     records, what each read. now: the generated files on disk (sizes and times)."""
-    loaded, cache = _load(paths, records)
-    site = collate(paths, loaded)
+    loaded, record_issues, cache = _load(paths, records, jobs)
+    site = collate(paths, loaded, record_issues)
     from generator.render import page_inputs, page_plan, render_abbreviations
 
     by_id: dict[str, str] = {}
@@ -321,17 +366,16 @@ def _generate(
         todo.append(len(plan))
         plan.append((path, template, context))
 
-    def stream() -> Iterator[tuple[PurePosixPath, str | None]]:
-        texts = _render(site, plan, todo, jobs)
-        wanted = set(todo)
-        for index, (path, _, _) in enumerate(plan):
-            yield path, next(texts) if index in wanted else None
-
     abbreviations = render_abbreviations(site)
-    report = write_pages(stream(), paths.content)
+    with Staging(paths.content) as staging:
+        changed = _render(site, plan, todo, jobs, staging)
+        staged = [
+            plan[index][0] for index, was_staged in zip(todo, changed, strict=True) if was_staged
+        ]
+        report = staging.commit([path for path, _, _ in plan], staged)
     wrote_abbr = write_if_changed(paths.abbreviations, abbreviations)
     if cache is not None and paths.record_cache:
-        save_record_cache(paths.record_cache, cache)
+        save_record_cache(paths.record_cache, cache.records, cache.cached)
     summary = GenerateReport(
         records=len(site.studies),
         files=report.written + report.unchanged + 1,  # + the abbreviation list
@@ -345,7 +389,9 @@ def _generate(
 
 PARALLEL_FROM = 400
 """Fewer pages than this to render are rendered in this process (a pool costs ~0.1 s)."""
-_WORK: tuple[Site, list[PagePlan]] | None = None
+READ_PARALLEL_FROM = 100
+"""Fewer records than this to read are read in this process (a record takes ~3 ms)."""
+_WORK: tuple[Site, list[PagePlan], Staging] | None = None
 """What the render workers render: set before the pool forks, so they inherit it."""
 
 
@@ -360,34 +406,73 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _render(site: Site, plan: list[PagePlan], todo: list[int], jobs: int) -> Iterator[str]:
-    """The texts of plan[i] for i in todo, in that order, rendered by up to jobs processes.
+def _render(
+    site: Site, plan: list[PagePlan], todo: list[int], jobs: int, staging: Staging
+) -> list[bool]:
+    """Render plan[i] for i in todo and stage it where its bytes changed, by up to jobs
+    processes; returns, in todo's order, which pages were staged.
 
-    Each page is rendered from the same site data whichever process renders it, and the
-    texts come back in plan order, so the output equals a single-process run's."""
-    from generator.render import render_one
-
-    global _WORK
-    # Forking is safe only while this process runs no other thread (a lock held by one would
-    # stay locked in the children): with threads, or without fork, render here.
-    forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
-    if jobs <= 1 or len(todo) < PARALLEL_FROM or not forkable:
-        for index in todo:
-            path, template, context = plan[index]
-            yield render_one(site, path, template, context)
-        return
+    Each page is rendered from the same site data whichever process renders it, so the
+    output equals a single-process run's."""
     from generator.render import environment
 
+    global _WORK
+    if jobs <= 1 or len(todo) < PARALLEL_FROM or not _forkable():
+        return [_stage(site, plan[index], staging) for index in todo]
     for template in sorted({plan[index][1] for index in todo}):
         if not template.startswith(":"):
             environment().get_template(template)  # compiled once, before the workers fork
-    _WORK = (site, plan)
-    pool = mp.get_context("fork").Pool(jobs, initializer=_worker_signals)
+    _WORK = (site, plan, staging)
     try:
-        yield from pool.imap(_render_at, todo, chunksize=16)
-        pool.close()  # all rendered: let the workers finish on their own
+        return list(_forked_map(_stage_at, todo, jobs, chunksize=16))
     finally:
         _WORK = None
+
+
+def _stage(site: Site, planned: PagePlan, staging: Staging) -> bool:
+    from generator.render import render_one
+
+    path, template, context = planned
+    return staging.stage(path, render_one(site, path, template, context))
+
+
+def _stage_at(index: int) -> bool:
+    assert _WORK is not None
+    site, plan, staging = _WORK
+    return _stage(site, plan[index], staging)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _map(function: Callable[[T], R], items: list[T], jobs: int) -> list[R]:
+    """[function(item) for item in items], by up to jobs forked processes when there are many
+    (the results come back in order, so the output is the same either way)."""
+    if jobs <= 1 or len(items) < READ_PARALLEL_FROM or not _forkable():
+        return [function(item) for item in items]
+    from generator.validate import warm_up
+
+    warm_up()  # the compiled schema, built once here rather than once per worker
+    return list(_forked_map(function, items, jobs, chunksize=8))
+
+
+def _forkable() -> bool:
+    # Forking is safe only while this process runs no other thread (a lock held by one would
+    # stay locked in the children): with threads, or without fork, work here.
+    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+
+def _forked_map(
+    function: Callable[[T], R], items: list[T], jobs: int, chunksize: int
+) -> Iterator[R]:
+    """function over items in a pool of forked workers (which inherit this process's data),
+    in order; the workers are stopped on an error or when the caller stops early."""
+    pool = mp.get_context("fork").Pool(jobs, initializer=_worker_signals)
+    try:
+        yield from pool.imap(function, items, chunksize=chunksize)
+        pool.close()  # all done: let the workers finish on their own
+    finally:
         pool.terminate()  # on an error: stop them now (a no-op once closed and done)
         pool.join()
 
@@ -397,15 +482,6 @@ def _worker_signals() -> None:
     exception there, and Pool.terminate would wait forever) and leave Ctrl-C to the parent."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _render_at(index: int) -> str:
-    from generator.render import render_one
-
-    assert _WORK is not None
-    site, plan = _WORK
-    path, template, context = plan[index]
-    return render_one(site, path, template, context)
 
 
 def _reusable_outputs(paths: Paths, previous: State | None, now: Stats) -> set[str]:

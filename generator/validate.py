@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -52,23 +52,28 @@ def _fast_validator(name: str = "study") -> jsonschema_rs.Validator:
     return jsonschema_rs.validator_for(load_schema(name))
 
 
-def validate_records(records: list[RawRecord]) -> list[Issue]:
+def warm_up() -> None:
+    """Compile the record schema now (before worker processes fork, so they share it)."""
+    _fast_validator()
+
+
+def validate_records(
+    records: list[RawRecord], record_issues: Mapping[Path, list[Issue]] | None = None
+) -> list[Issue]:
     """Run every per-record and cross-record rule; return all issues, sorted.
 
-    A field marked as a placeholder is reported once, as a field to fill in; other rules'
-    complaints about it (wrong type, unknown vocabulary value, ...) would only be noise.
+    record_issues: what check_record already found for some records (by path), in a worker
+    process or in an earlier run of the same code on the same bytes (the record cache keeps
+    only records that passed); their per-record rules are not run again.
     """
+    done = record_issues or {}
     issues: list[Issue] = []
     marked_in: dict[Path, set[str]] = {}
     for record in records:
-        marked = {format_field(where) for where, _ in placeholders(record.data)}
-        marked_in[record.path] = marked
-        for rule in RECORD_RULES:
-            issues.extend(
-                issue
-                for issue in rule(record)
-                if rule is check_placeholders or not _within(issue.field, marked)
-            )
+        found = done.get(record.path)
+        issues += check_record(record) if found is None else found
+        if found is None or found:  # a record that passed every rule has no placeholder
+            marked_in[record.path] = {format_field(w) for w, _ in record_placeholders(record)}
     for cross_rule in CROSS_RULES:
         issues.extend(
             issue
@@ -76,6 +81,21 @@ def validate_records(records: list[RawRecord]) -> list[Issue]:
             if not _within(issue.field, marked_in.get(issue.path, set()))
         )
     return sorted(set(issues))
+
+
+def check_record(record: RawRecord) -> list[Issue]:
+    """Every rule that reads one record alone.
+
+    A field marked as a placeholder is reported once, as a field to fill in; other rules'
+    complaints about it (wrong type, unknown vocabulary value, ...) would only be noise.
+    """
+    marked = {format_field(where) for where, _ in record_placeholders(record)}
+    return [
+        issue
+        for rule in RECORD_RULES
+        for issue in rule(record)
+        if rule is check_placeholders or not _within(issue.field, marked)
+    ]
 
 
 def _issue(record: RawRecord, where: FieldPath, message: str, *, key: bool = False) -> Issue:
@@ -118,9 +138,20 @@ def placeholders(data: Any, where: FieldPath = ()) -> Iterator[tuple[FieldPath, 
             yield from placeholders(value, (*where, index))
 
 
+def record_placeholders(record: RawRecord) -> Iterator[tuple[FieldPath, str]]:
+    """placeholders() of a record, without walking it when its text cannot hold one.
+
+    A value starting with `TODO:` shows those characters in the file, unless it is written
+    with escapes (a backslash, in double quotes): folding lines only ever adds spaces."""
+    text = record.text
+    if text is not None and PLACEHOLDER not in text and "\\" not in text:
+        return iter(())
+    return placeholders(record.data)
+
+
 def check_placeholders(record: RawRecord) -> Iterator[Issue]:
     """No value is still marked `TODO:` (a field a draft left for a person to fill in)."""
-    for where, value in placeholders(record.data):
+    for where, value in record_placeholders(record):
         hint = value[len(PLACEHOLDER) :].strip() or "replace this placeholder"
         yield _issue(record, where, f"{TO_FILL_IN}: {hint}")
 

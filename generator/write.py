@@ -65,6 +65,67 @@ Page = tuple[PurePosixPath, str | None]
 """A page's path and text; text None: the file on disk is current (an incremental run)."""
 
 
+class Staging:
+    """A hidden folder beside the content folder where changed pages wait until every page
+    has been rendered; then `commit` moves them in and deletes stale generated files.
+
+    Made before render workers fork, so that each worker stages the pages it renders (the
+    pages never travel back to the parent, and the files are written on every core); `stage`
+    reads only what the constructor set up. Use it as a context manager: leaving the block
+    removes the staging folder, so on any error the content folder is left exactly as it was.
+    """
+
+    def __init__(self, content_dir: Path) -> None:
+        self.content_dir = content_dir
+        remove_leftovers(content_dir.parent, f".{content_dir.name}{STAGING_PREFIX}")
+        content_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(
+            tempfile.mkdtemp(dir=content_dir.parent, prefix=f".{content_dir.name}{STAGING_PREFIX}")
+        )
+        self.on_disk = owned_files(content_dir)  # compare only with files that exist
+        self._folders: set[Path] = set()
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def stage(self, rel: PurePosixPath, body: str) -> bool:
+        """Stage one page unless the file on disk already holds exactly it; True if staged."""
+        if rel.is_absolute() or ".." in rel.parts or not _is_owned(rel):
+            raise ValueError(f"refusing to write outside the generated area: {rel}")
+        data = body.encode("utf-8")
+        if rel in self.on_disk:
+            try:
+                if (self.content_dir / rel).read_bytes() == data:
+                    return False
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                pass
+        target = self.folder / rel
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        target.write_bytes(data)
+        return True
+
+    def commit(self, pages: list[PurePosixPath], staged: list[PurePosixPath]) -> WriteReport:
+        """Move the staged pages in and delete generated files not among pages (all the
+        pages of this run, staged or unchanged)."""
+        seen = set(pages)
+        if len(seen) != len(pages):
+            twice = sorted(rel for rel in seen if pages.count(rel) > 1)[0]
+            raise WriteError(f"two pages would be written to {twice}")
+        _check_targets(staged, self.content_dir)
+        _move_in(self.folder, staged, self.content_dir)
+        stale = self.on_disk - seen
+        for rel in sorted(stale):
+            (self.content_dir / rel).unlink()
+        for folder in OWNED_DIRS:
+            _remove_empty_dirs(self.content_dir / folder)
+        return WriteReport(len(staged), len(seen) - len(staged), len(stale))
+
+
 def write_pages(
     pages: Mapping[PurePosixPath, str] | Iterable[Page], content_dir: Path
 ) -> WriteReport:
@@ -75,45 +136,51 @@ def write_pages(
     disk (counted as unchanged, not removed).
     """
     items: Iterable[Page] = pages.items() if isinstance(pages, Mapping) else pages
-    remove_leftovers(content_dir.parent, f".{content_dir.name}{STAGING_PREFIX}")
-    content_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(
-        tempfile.mkdtemp(dir=content_dir.parent, prefix=f".{content_dir.name}{STAGING_PREFIX}")
-    )
-    try:
+    with Staging(content_dir) as staging:
         seen: set[PurePosixPath] = set()
         staged: list[PurePosixPath] = []
         for rel, body in items:
-            if rel.is_absolute() or ".." in rel.parts or not _is_owned(rel):
-                raise ValueError(f"refusing to write outside the generated area: {rel}")
-            if rel in seen:
+            if rel in seen:  # before staging: the second copy would overwrite the first
                 raise WriteError(f"two pages would be written to {rel}")
             seen.add(rel)
-            if body is None:
-                continue
-            data = body.encode("utf-8")
-            try:
-                if (content_dir / rel).read_bytes() == data:
-                    continue
-            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                pass
-            target = staging / rel
+            if body is not None and staging.stage(rel, body):
+                staged.append(rel)
+        return staging.commit(list(seen), staged)
+
+
+def _move_in(staging: Path, staged: list[PurePosixPath], content_dir: Path) -> None:
+    """Move the staged files into the content folder: a whole staged folder with one rename
+    where the content folder has no such folder yet (a first run), else file by file."""
+    moved: set[PurePosixPath] = set()  # staged folders moved whole
+    made: set[Path] = set()
+    exists: dict[PurePosixPath, bool] = {}
+    for rel in sorted(staged):
+        if any(parent in moved for parent in rel.parents):
+            continue
+        top = _new_folder(rel, content_dir, exists)
+        if top is not None:
+            (content_dir / top).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / top, content_dir / top)
+            moved.add(top)
+            continue
+        target = content_dir / rel
+        if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            staged.append(rel)
-        _check_targets(staged, content_dir)
-        for rel in sorted(staged):
-            target = content_dir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / rel, target)
-        stale = owned_files(content_dir) - seen
-        for rel in sorted(stale):
-            (content_dir / rel).unlink()
-        for folder in OWNED_DIRS:
-            _remove_empty_dirs(content_dir / folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return WriteReport(len(staged), len(seen) - len(staged), len(stale))
+            made.add(target.parent)
+        os.replace(staging / rel, target)
+
+
+def _new_folder(
+    rel: PurePosixPath, content_dir: Path, exists: dict[PurePosixPath, bool]
+) -> PurePosixPath | None:
+    """The outermost folder of rel that the content folder does not have (None: all exist);
+    exists remembers what was looked up."""
+    for parent in reversed(rel.parents[:-1]):  # outermost first, without "."
+        if parent not in exists:
+            exists[parent] = (content_dir / parent).exists()
+        if not exists[parent]:
+            return parent
+    return None
 
 
 def remove_leftovers(folder: Path, prefix: str) -> None:

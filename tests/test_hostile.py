@@ -433,11 +433,14 @@ class InertBuild:
 
 # What a build may write: the site, the generator's own pages, the abbreviation list, the
 # no-change state and the parsed-record cache (generator/cache.py).
-OUTPUT_DIRS = ("site/", *(f"content/{name}/" for name in OWNED_DIRS))
+OUTPUT_DIRS = (
+    "site/",
+    f"{RECORD_CACHE.as_posix()}/",
+    *(f"content/{name}/" for name in OWNED_DIRS),
+)
 OUTPUT_FILES = (
     "includes/abbreviations.md",
     STATE_FILE,
-    RECORD_CACHE.as_posix(),
     *(f"content/{name}" for name in OWNED_FILES),
 )
 

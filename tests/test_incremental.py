@@ -16,7 +16,8 @@ import yaml
 
 import generator.pipeline
 import generator.render
-from generator.errors import RenderError
+import generator.validate
+from generator.errors import RenderError, ValidationFailed
 from generator.pipeline import Paths, generate_site
 from tests.conftest import ROOT, copy_project, minimal_record
 
@@ -162,8 +163,10 @@ def test_a_changed_glossary_renders_every_page(
 def test_a_damaged_record_cache_means_parsing_again(project: Path, tmp_path: Path) -> None:
     paths = Paths.from_root(project)
     assert paths.record_cache is not None
-    assert paths.record_cache.exists()
-    paths.record_cache.write_bytes(b"not JSON {")
+    entries = sorted(paths.record_cache.glob("*.json"))
+    assert entries
+    for entry in entries:
+        entry.write_bytes(b"not JSON {")
     edit(project, "passion-phase-1", rename)
     generate_site(paths)
     assert tree(project) == cold(project, tmp_path)
@@ -196,6 +199,7 @@ def test_a_parallel_run_equals_a_single_process_run(
         project.mkdir()
         copy_project(project)
         monkeypatch.setattr(generator.pipeline, "PARALLEL_FROM", 0)  # a pool even for few pages
+        monkeypatch.setattr(generator.pipeline, "READ_PARALLEL_FROM", 0)  # and few records
         report = generate_site(Paths.from_root(project), jobs=jobs)
         assert report.written == report.files
         trees.append(tree(project))
@@ -271,11 +275,77 @@ def test_a_cache_that_came_with_the_files_is_not_trusted(project: Path, tmp_path
 
     paths = Paths.from_root(project)
     assert paths.record_cache is not None
-    cache = json.loads(paths.record_cache.read_text(encoding="utf-8"))
-    for entry in cache["records"]:
+    entries = sorted(paths.record_cache.glob("*.json"))
+    assert entries
+    for path in entries:
+        entry = json.loads(path.read_text(encoding="utf-8"))
         entry["data"]["short_name"] = "TAMPERED"
-    paths.record_cache.write_text(json.dumps(cache), encoding="utf-8")
+        path.write_text(json.dumps(entry), encoding="utf-8")
     moved = Path(shutil.copytree(project, tmp_path / "checkout"))
     (moved / ".generator-state.json").unlink()
     generate_site(Paths.from_root(moved))
     assert not any(b"TAMPERED" in body for body in tree(moved).values())
+
+
+def test_parallel_checks_find_what_a_single_process_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records read and checked by workers give the same problems, in the same order."""
+    monkeypatch.setattr(generator.pipeline, "READ_PARALLEL_FROM", 0)
+    project = tmp_path / "project"
+    project.mkdir()
+    copy_project(project)
+    studies = project / "studies"
+    edit(project, "passion-phase-1", lambda t: t.replace("\nsummary:", "\nsumary: x\nsummary:", 1))
+    (studies / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    twin = (studies / "accent-cp.yaml").read_text(encoding="utf-8")
+    (studies / "twin.yaml").write_text(twin, encoding="utf-8")  # same id: a cross-record rule
+    found = []
+    for jobs in (1, 2):
+        with pytest.raises(ValidationFailed) as failed:
+            generate_site(Paths.from_root(project), jobs=jobs)
+        found.append(
+            [f"{i.path.name}:{i.line}:{i.column}: {i.message}" for i in failed.value.issues]
+        )
+    assert found[0] == found[1]
+    text = "\n".join(found[0])
+    assert any(
+        line.startswith("passion-phase-1.yaml:") and "unknown field 'sumary'" in line
+        for line in found[0]
+    )
+    assert "broken.yaml:2:1: YAML syntax error" in text
+    assert "twin.yaml:" in text
+
+
+def test_cached_records_skip_their_own_rules_but_not_the_cross_record_ones(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record from the cache passed every per-record rule under the same code; the rules
+    across records still run on it, and a problem in it is still located in its file."""
+    paths = Paths.from_root(project)
+    (project / ".generator-state.json").unlink()  # a full run: the copy's files have new inodes
+    generate_site(paths)
+    checked: list[str] = []
+    real = generator.validate.check_record
+
+    def counting(record: Any) -> Any:
+        checked.append(record.path.name)
+        return real(record)
+
+    monkeypatch.setattr(generator.validate, "check_record", counting)
+    source = project / "studies" / "accent-cp.yaml"
+    (project / "studies" / "aaa-copy.yaml").write_text(
+        source.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    with pytest.raises(ValidationFailed) as failed:
+        generate_site(paths)
+    assert checked == ["aaa-copy.yaml"]  # the new file only
+    cached_side = [i for i in failed.value.issues if i.path.name == "accent-cp.yaml"]
+    new_side = [i for i in failed.value.issues if i.path.name == "aaa-copy.yaml"]
+    assert cached_side, failed.value.issues
+    assert new_side, failed.value.issues
+    # Both copies hold the same text, so a problem found in both has the same place in both;
+    # the cached one (no text kept) was located by reading its file again.
+    for issue in cached_side:
+        twin = next(i for i in new_side if i.field == issue.field)
+        assert (issue.line, issue.column) == (twin.line, twin.column) != (1, 1)

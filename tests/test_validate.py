@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from generator.load import RawRecord, load_file, load_records
 from generator.validate import (
@@ -969,3 +970,23 @@ def test_registry_id_of_a_reference_has_a_registry_format(
         ": references[1].registry_id: 'NCT0/../../redirect?u=evil.example' does not match: "
         in lines[0]
     )
+
+
+@pytest.mark.parametrize(
+    "written",
+    ['"TODO: the year"', '"\\x54ODO: the year"', '"TO\\\n  DO: the year"', "|-\n  TODO: the year"],
+    ids=["quoted", "escaped", "escaped-line-break", "block"],
+)
+def test_a_placeholder_is_found_however_it_is_written(tmp_path: Path, written: str) -> None:
+    """The per-record rules skip the placeholder walk when the text cannot hold one: an
+    escape (a backslash) can spell `TODO:` without those characters in the file."""
+    path = tmp_path / "example-study.yaml"
+    fields = minimal_record()
+    del fields["summary"]
+    text = yaml.safe_dump(fields, sort_keys=False) + f"summary: {written}\n"
+    path.write_text(text, encoding="utf-8")
+    record = load_file(path)
+    assert isinstance(record, RawRecord)
+    assert record.data["summary"] == "TODO: the year"
+    issues = [(i.field, i.message) for i in validate_records([record])]
+    assert ("summary", "to fill in: the year") in issues
