@@ -328,7 +328,12 @@ def _load(
 def _read_and_check(path: Path) -> tuple[RawRecord | Issue, list[Issue]]:
     """One record file read and put through the per-record rules (run in a worker)."""
     found = load_file(path)
-    return (found, []) if isinstance(found, Issue) else (found, _check_record(found))
+    if isinstance(found, Issue):
+        return found, []
+    issues = _check_record(found)
+    # A record that passed goes back without its text (half of what would be sent): should a
+    # rule across records find a problem in it, its file is read again to locate it.
+    return (found if issues else replace(found, text=None)), issues
 
 
 def _check_record(record: RawRecord) -> list[Issue]:
@@ -388,7 +393,7 @@ def _generate(
 
 
 PARALLEL_FROM = 400
-"""Fewer pages than this to render are rendered in this process (a pool costs ~0.1 s)."""
+"""A site of fewer pages than this is rendered in this process (a pool costs ~0.1 s)."""
 READ_PARALLEL_FROM = 100
 """Fewer records than this to read are read in this process (a record takes ~3 ms)."""
 _WORK: tuple[Site, list[PagePlan], Staging] | None = None
@@ -417,14 +422,17 @@ def _render(
     from generator.render import environment
 
     global _WORK
-    if jobs <= 1 or len(todo) < PARALLEL_FROM or not _forkable():
+    # The site-wide pages grow with the site, so a large site is rendered in parallel even
+    # when few of its pages changed (one edit re-renders every list, table and export).
+    if jobs <= 1 or len(plan) < PARALLEL_FROM or len(todo) < 2 * jobs or not _forkable():
         return [_stage(site, plan[index], staging) for index in todo]
     for template in sorted({plan[index][1] for index in todo}):
         if not template.startswith(":"):
             environment().get_template(template)  # compiled once, before the workers fork
     _WORK = (site, plan, staging)
     try:
-        return list(_forked_map(_stage_at, todo, jobs, chunksize=16))
+        chunk = max(1, min(16, len(todo) // (4 * jobs)))  # small batches balance big pages
+        return list(_forked_map(_stage_at, todo, jobs, chunksize=chunk))
     finally:
         _WORK = None
 

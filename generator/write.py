@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -46,15 +47,31 @@ class WriteReport:
 
 def owned_files(content_dir: Path) -> set[PurePosixPath]:
     """Generated files currently on disk, relative to the content folder."""
-    found = {PurePosixPath(name) for name in OWNED_FILES if (content_dir / name).is_file()}
-    for folder in OWNED_DIRS:
-        base = content_dir / folder
-        if base.is_dir():
-            found.update(
-                PurePosixPath(p.relative_to(content_dir).as_posix())
-                for p in base.rglob("*")
-                if p.is_file()
-            )
+    return set(owned_stats(content_dir))
+
+
+def owned_stats(content_dir: Path) -> dict[PurePosixPath, os.stat_result]:
+    """Generated files currently on disk (relative to the content folder) and their stat.
+
+    os.scandir, not Path.rglob: a walk over thousands of files is on the path of every run."""
+    found: dict[PurePosixPath, os.stat_result] = {}
+    for name in OWNED_FILES:
+        try:
+            info = os.stat(content_dir / name)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            found[PurePosixPath(name)] = info
+    folders = [name for name in OWNED_DIRS if (content_dir / name).is_dir()]
+    while folders:
+        folder = folders.pop()
+        with os.scandir(content_dir / folder) as entries:
+            for entry in entries:
+                rel = f"{folder}/{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(rel)
+                elif entry.is_file():
+                    found[PurePosixPath(rel)] = entry.stat()
     return found
 
 

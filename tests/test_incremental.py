@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+import generator.cache
 import generator.pipeline
 import generator.render
 import generator.validate
@@ -278,9 +279,10 @@ def test_a_cache_that_came_with_the_files_is_not_trusted(project: Path, tmp_path
     entries = sorted(paths.record_cache.glob("*.json"))
     assert entries
     for path in entries:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-        entry["data"]["short_name"] = "TAMPERED"
-        path.write_text(json.dumps(entry), encoding="utf-8")
+        shard = json.loads(path.read_text(encoding="utf-8"))
+        for entry in shard["records"].values():
+            entry["data"]["short_name"] = "TAMPERED"
+        path.write_text(json.dumps(shard), encoding="utf-8")
     moved = Path(shutil.copytree(project, tmp_path / "checkout"))
     (moved / ".generator-state.json").unlink()
     generate_site(Paths.from_root(moved))
@@ -349,3 +351,19 @@ def test_cached_records_skip_their_own_rules_but_not_the_cross_record_ones(
     for issue in cached_side:
         twin = next(i for i in new_side if i.field == issue.field)
         assert (issue.line, issue.column) == (twin.line, twin.column) != (1, 1)
+
+
+def test_one_edit_rewrites_one_shard_of_the_record_cache(project: Path) -> None:
+    paths = Paths.from_root(project)
+    (project / ".generator-state.json").unlink()  # a full run: the copy's files have new inodes
+    generate_site(paths)
+    assert paths.record_cache is not None
+    before = {p.name: p.read_bytes() for p in paths.record_cache.glob("*.json")}
+    assert 1 < len(before) <= generator.cache.SHARDS  # not one file per record
+    edit(project, "passion-phase-1", rename)
+    generate_site(paths)
+    after = {p.name: p.read_bytes() for p in paths.record_cache.glob("*.json")}
+    assert after.keys() == before.keys()
+    assert [name for name in after if after[name] != before[name]] == [
+        f"{generator.cache._shard('passion-phase-1.yaml'):02d}.json"
+    ]
