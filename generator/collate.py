@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from generator.model import (
     Certainty,
@@ -667,26 +668,34 @@ class HarmRow:
     counts: dict[str, tuple[str, ...]]
 
 
-HARM_SECTION_ROWS = 200
-"""Rows of the harms table in one section. A longer table is split into sections under their
-own headings (a study's rows stay together), so each section stays within the search-index
-limit of Zensical (about 32,000 token positions a section, passed at 1,000 records)."""
+SECTION_ROWS = 200
+"""Rows of a long table (harms, a condition's or cell type's studies, all studies) in one
+section. A longer table is split into sections under their own headings (a study's rows stay
+together), so each section stays within the search-index limit of Zensical (about 32,000
+token positions a section: the harms table passed it at 1,000 records, the study tables
+would at 10,000) and stays in search rather than being left out of it."""
+
+Row = TypeVar("Row")
 
 
-def harm_sections(
-    rows: Sequence[HarmRow], size: int = HARM_SECTION_ROWS
-) -> list[tuple[str | None, list[HarmRow]]]:
-    """The harms table as (heading, rows) sections: one without a heading when it fits, else
-    sections of about `size` rows headed 'First study to last study'."""
+def sections(rows: Sequence[Row], size: int | None = None) -> list[tuple[str | None, list[Row]]]:
+    """A table's rows as (heading, rows) sections: one without a heading when it fits, else
+    sections of about `size` rows (default SECTION_ROWS) headed 'First study to last study'.
+    A row is a Study or has one as `.study` (a harms row)."""
+    size = size or SECTION_ROWS
     if len(rows) <= size:
         return [(None, list(rows))]
-    chunks: list[list[HarmRow]] = [[]]
+
+    def study(row: Row) -> Study:
+        return row if isinstance(row, Study) else row.study  # type: ignore[attr-defined]
+
+    chunks: list[list[Row]] = [[]]
     for row in rows:
         current = chunks[-1]
-        if len(current) >= size and current[-1].study.id != row.study.id:
+        if len(current) >= size and study(current[-1]).id != study(row).id:
             chunks.append([])
         chunks[-1].append(row)
-    return [(f"{c[0].study.short_name} to {c[-1].study.short_name}", c) for c in chunks]
+    return [(f"{study(c[0]).short_name} to {study(c[-1]).short_name}", c) for c in chunks]
 
 
 GAP_MONTHS = 12

@@ -39,12 +39,12 @@ from generator.collate import (
     design_badges,
     direction,
     harm_kinds,
-    harm_sections,
     is_pooled,
     no_results_text,
     pooled_kinds,
     ratio_measures,
     reporting_gap,
+    sections,
     study_badges,
 )
 from generator.errors import RenderError
@@ -688,7 +688,14 @@ def map_column(code: str, vocabulary_name: str) -> str:
     return label(code, vocabulary_name)
 
 
-def map_cell(cell: MapCell, prefix: str) -> str:
+_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAP_CELL_LINKS = 25
+"""Studies named in one cell of an evidence-map table; the rest are counted, and listed on the
+condition's page. Keeps the map readable, and its size (and search-index section) fixed, as
+the records grow."""
+
+
+def map_cell(cell: MapCell, prefix: str, condition: str = "") -> str:
     """Count, participants and links; visibly marked as a gap when empty."""
     if not cell.studies:
         return '<span class="map-gap">No studies</span>'
@@ -696,7 +703,13 @@ def map_cell(cell: MapCell, prefix: str) -> str:
     head = f"**{count}** {'study' if count == 1 else 'studies'}"
     if cell.participants:
         head += f" · {cell.participants} participants"
-    links = ", ".join(f"[{text(s.short_name)}]({prefix}{s.id}.md)" for s in cell.studies)
+    shown = cell.studies[:MAP_CELL_LINKS]
+    links = ", ".join(f"[{text(s.short_name)}]({prefix}{s.id}.md)" for s in shown)
+    if count > len(shown):
+        more = f"and {count - len(shown)} more"
+        if _CODE.fullmatch(condition):  # a vocabulary code: safe in an address
+            more = f"[{more} on the condition's page](conditions/{condition}.md)"
+        links += f", {more}"
     return f"{head}<br>{links}"
 
 
@@ -905,7 +918,7 @@ MARKUP_FILTERS: dict[str, Callable[..., Any]] = {
 """Filters that return Markdown or HTML they built themselves, escaping every piece of record
 text (each is tested with hostile text); their output is printed as it is."""
 PLAIN_FILTERS: dict[str, Callable[..., Any]] = {
-    "harm_sections": harm_sections,
+    "sections": sections,
     "number": number,
     "host": host,
     "vocabulary": vocabulary,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as html_lib
 import json
 from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import Any
 
 import markdown
@@ -365,14 +366,56 @@ def test_a_long_harms_table_is_split_into_sections_keeping_each_study_together()
     at 1,000 records); sections under their own headings stay within it."""
     from types import SimpleNamespace
 
-    from generator.collate import harm_sections
+    from generator.collate import sections
 
     def row(n: int) -> Any:
         return SimpleNamespace(study=SimpleNamespace(id=f"s{n}", short_name=f"Study {n:02d}"))
 
     rows = [row(n) for n in range(5)] + [row(5), row(5), row(5)] + [row(n) for n in range(6, 9)]
-    assert harm_sections(rows[:3], size=3) == [(None, rows[:3])]
-    sections = harm_sections(rows, size=6)
-    assert [heading for heading, _ in sections] == ["Study 00 to Study 05", "Study 06 to Study 08"]
-    assert [len(chunk) for _, chunk in sections] == [8, 3]  # study 5's three rows stay together
-    assert [r for _, chunk in sections for r in chunk] == rows
+    assert sections(rows[:3], size=3) == [(None, rows[:3])]
+    parts = sections(rows, size=6)
+    assert [heading for heading, _ in parts] == ["Study 00 to Study 05", "Study 06 to Study 08"]
+    assert [len(chunk) for _, chunk in parts] == [8, 3]  # study 5's three rows stay together
+    assert [r for _, chunk in parts for r in chunk] == rows
+
+
+def test_long_study_tables_are_split_into_sections_and_keep_every_study(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 10,000 records a condition's study table, and the list of all studies, would pass
+    Zensical's search-index limit in one section; split, every study is still listed."""
+    import generator.collate
+    from generator.render import render_one
+    from tests.test_exports import real_site
+
+    site = real_site()
+    monkeypatch.setattr(generator.collate, "SECTION_ROWS", 10)
+    condition = "cerebral-palsy"
+    studies = site.by_condition[condition]
+    page = render_one(
+        site,
+        PurePosixPath(f"conditions/{condition}.md"),
+        "condition.md.j2",
+        {"condition": condition, "studies": studies},
+    )
+    headings = [line for line in page.splitlines() if line.startswith("### ") and " to " in line]
+    assert len(headings) >= 2
+    for study in studies:
+        assert f"](../studies/{study.id}.md)" in page
+    listing = render_one(site, PurePosixPath("studies/index.md"), "all-studies.md.j2", {})
+    parts = [line for line in listing.splitlines() if line.startswith("## ")]
+    assert len(parts) == -(-len(site.studies) // 10)
+    assert all(f"]({s.id}.md)" in listing for s in site.studies)
+
+
+def test_an_evidence_map_cell_names_at_most_25_studies_and_counts_the_rest() -> None:
+    from generator.collate import MapCell
+    from generator.render import MAP_CELL_LINKS, map_cell
+    from tests.test_exports import real_site
+
+    studies = real_site().studies[:30]
+    shown = map_cell(MapCell(tuple(studies)), "studies/", "cerebral-palsy")
+    assert shown.startswith("**30** studies")
+    assert shown.count("](studies/") == MAP_CELL_LINKS == 25
+    assert shown.endswith(", [and 5 more on the condition's page](conditions/cerebral-palsy.md)")
+    assert "](conditions/" not in map_cell(MapCell(tuple(studies)), "studies/", "x](javascript:")
