@@ -1,9 +1,9 @@
 """The whole pipeline in order: load -> validate -> model -> collate -> render -> write.
 
-Every record is checked before anything is rendered, and pages are rendered one at a time
-into a staging folder that is moved into place only when all of them rendered, so a bad
-record or a failing template never leaves a half-generated site, and the pages are never all
-held in memory.
+Every record is checked before anything is rendered, and pages are rendered (on every core
+when there are many) into a staging folder whose files are moved into place only when all of
+them rendered, so a bad record or a failing template never leaves a half-generated site, and
+the pages are never all held in memory.
 """
 
 from __future__ import annotations

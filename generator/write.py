@@ -110,8 +110,7 @@ class Staging:
 
     def stage(self, rel: PurePosixPath, body: str) -> bool:
         """Stage one page unless the file on disk already holds exactly it; True if staged."""
-        if rel.is_absolute() or ".." in rel.parts or not _is_owned(rel):
-            raise ValueError(f"refusing to write outside the generated area: {rel}")
+        _check_owned(rel)
         data = body.encode("utf-8")
         if rel in self.on_disk:
             try:
@@ -157,6 +156,7 @@ def write_pages(
         seen: set[PurePosixPath] = set()
         staged: list[PurePosixPath] = []
         for rel, body in items:
+            _check_owned(rel)
             if rel in seen:  # before staging: the second copy would overwrite the first
                 raise WriteError(f"two pages would be written to {rel}")
             seen.add(rel)
@@ -253,6 +253,11 @@ def _check_targets(pages: Iterable[PurePosixPath], content_dir: Path) -> None:
             checked.add(parent)
             if parent.exists() and not parent.is_dir():
                 raise WriteError(f"{parent}: a file is in the way of the folder for {rel}")
+
+
+def _check_owned(rel: PurePosixPath) -> None:
+    if rel.is_absolute() or ".." in rel.parts or not _is_owned(rel):
+        raise ValueError(f"refusing to write outside the generated area: {rel}")
 
 
 def _is_owned(rel: PurePosixPath) -> bool:
