@@ -43,8 +43,8 @@ lint: $(STAMP) ## ruff, mypy and yamllint
 golden: $(STAMP) ## rewrite the golden pages after an intended change; review the diff
 	$(PY) -m pytest tests/test_golden.py --update-golden
 
-serve: $(STAMP) ## preview on http://127.0.0.1:8000, regenerating when a record changes
-	$(PY) -m generator serve
+serve: $(STAMP) ## preview on http://127.0.0.1:8000, regenerating when a record changes; DIRTY=1: rebuild only changed pages
+	$(PY) -m generator serve $(if $(DIRTY),--dirty)
 
 check: $(STAMP) ## validate the records only
 	$(PY) -m generator check

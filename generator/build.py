@@ -94,18 +94,21 @@ def serve(
     paths: Paths,
     addr: str,
     *,
+    dirty: bool = False,
     on_generated: Callable[[GenerateReport], None] = lambda _: None,
     on_invalid: Callable[[ValidationFailed], None] = lambda _: None,
     poll_seconds: float = 1.0,
 ) -> int:
     """Generate, run `mkdocs serve`, and regenerate when an input changes; the server's exit code.
 
-    Regenerating writes only the pages whose bytes changed, and MkDocs reloads those.
+    Regenerating writes only the pages whose bytes changed (rendering only what depends on
+    the edit). MkDocs then rebuilds the whole site, unless dirty: then only the pages the
+    generator rewrote (seconds rather than a minute at 1,000 records; its search index and
+    navigation may lag until a full serve).
     """
     on_generated(generate_site(paths))
-    server = subprocess.Popen(
-        mkdocs_command(paths, "serve", "--dev-addr", addr), cwd=paths.root, env=engine_env()
-    )
+    command = mkdocs_command(paths, "serve", "--dev-addr", addr, *(["--dirty"] if dirty else []))
+    server = subprocess.Popen(command, cwd=paths.root, env=engine_env())
     seen = inputs_state(paths)
     try:
         while server.poll() is None:

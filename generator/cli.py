@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="generate, then preview with live reload; regenerate when a record changes"
     )
     serve.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on")
+    serve.add_argument(
+        "--dirty",
+        action="store_true",
+        help="after an edit, rebuild only the pages the generator rewrote (fast on a large "
+        "site; search and navigation may lag until a full serve)",
+    )
     serve.set_defaults(command=_serve)
     new = commands.add_parser("new", help="write a commented skeleton record studies/ID.yaml")
     new.add_argument("id", help="record id: lower-case words joined by hyphens, e.g. sun-2017")
@@ -336,6 +342,7 @@ def _serve(args: argparse.Namespace, paths: Paths) -> int:
     return serve(
         paths,
         args.addr,
+        dirty=args.dirty,
         on_generated=_print_generated,
         on_invalid=lambda failed: _print_issues(failed.issues, paths.root),
     )
