@@ -104,10 +104,13 @@ def serve(
     Regenerating writes only the pages whose bytes changed (rendering only what depends on
     the edit). MkDocs then rebuilds the whole site, unless dirty: then only the pages the
     generator rewrote (seconds rather than a minute at 1,000 records; its search index and
-    navigation may lag until a full serve).
+    navigation may lag until a full serve, and MkDocs does not run strict).
     """
     on_generated(generate_site(paths))
-    command = mkdocs_command(paths, "serve", "--dev-addr", addr, *(["--dirty"] if dirty else []))
+    # MkDocs warns that a dirty build may leave links stale, which strict mode (mkdocs.yml)
+    # turns into a failure: a dirty preview is not strict; `make site` always is.
+    fast = ["--dirty", "--no-strict"] if dirty else []
+    command = mkdocs_command(paths, "serve", "--dev-addr", addr, *fast)
     server = subprocess.Popen(command, cwd=paths.root, env=engine_env())
     seen = inputs_state(paths)
     try:
