@@ -160,28 +160,27 @@ def save_record_cache(
 
     A record whose data JSON cannot hold (a number too big for it) is left out."""
     stale = {_shard(name) for name, _ in set(records) ^ cached}
-    shards: dict[int, dict[str, Any]] = {shard: {} for shard in stale}
+    shards: dict[int, list[str]] = {shard: [] for shard in stale}
     for (name, digest), record in sorted(records.items()):
         shard = _shard(name)
         stamp = _file_stamp(record.path)
         if shard not in shards or stamp is None or "/" in name:
             continue
-        try:  # the loader gives only text keys and finite numbers: JSON holds them exactly
-            json.dumps(record.data, allow_nan=False)
-        except (TypeError, ValueError):
-            continue
         printed = [[list(where), text] for where, text in record.printed.items()]
         entry = {"digest": digest, "stamp": stamp, "printed": printed, "data": record.data}
-        shards[shard][name] = entry
+        try:  # the loader gives only text keys and finite numbers: JSON holds them exactly
+            body = json.dumps(entry, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            continue
+        shards[shard].append(f"{json.dumps(name)}: {body}")  # each record serialised once
     folder.mkdir(parents=True, exist_ok=True)
-    version = _code_digest()
+    version = json.dumps(_code_digest())
     for shard, entries in sorted(shards.items()):
         path = folder / f"{shard:02d}.json"
         if not entries:
             path.unlink(missing_ok=True)
             continue
-        body = json.dumps({"version": version, "records": entries}, ensure_ascii=False)
-        write_if_changed(path, body + "\n")
+        write_if_changed(path, f'{{"version": {version}, "records": {{{", ".join(entries)}}}}}\n')
 
 
 def _shard(name: str) -> int:

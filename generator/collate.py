@@ -671,9 +671,10 @@ class HarmRow:
 SECTION_ROWS = 200
 """Rows of a long table (harms, a condition's or cell type's studies, all studies) in one
 section. A longer table is split into sections under their own headings (a study's rows stay
-together), so each section stays within the search-index limit of Zensical (about 32,000
-token positions a section: the harms table passed it at 1,000 records, the study tables
-would at 10,000) and stays in search rather than being left out of it."""
+together), so each section stays in search within Zensical's search-index limit, rather than
+the page being left out of it. That limit shrinks as the index grows: about 32,000 token
+positions a section at 1,000 records (the harms table passed it there), 4,096 at 10,000, where
+200-row sections are too long (README, "Speed and scale")."""
 
 Row = TypeVar("Row")
 

@@ -330,16 +330,12 @@ def _read_and_check(path: Path) -> tuple[RawRecord | Issue, list[Issue]]:
     found = load_file(path)
     if isinstance(found, Issue):
         return found, []
-    issues = _check_record(found)
+    from generator.validate import check_record
+
+    issues = check_record(found)
     # A record that passed goes back without its text (half of what would be sent): should a
     # rule across records find a problem in it, its file is read again to locate it.
     return (found if issues else replace(found, text=None)), issues
-
-
-def _check_record(record: RawRecord) -> list[Issue]:
-    from generator.validate import check_record
-
-    return check_record(record)
 
 
 def _generate(
@@ -401,7 +397,8 @@ _WORK: tuple[Site, list[PagePlan], Staging] | None = None
 
 
 def default_jobs() -> int:
-    """Render processes: $GENERATOR_JOBS when set, else one per core this process may use."""
+    """Worker processes (reading records, rendering pages): $GENERATOR_JOBS when set, else one
+    per core this process may use."""
     value = os.environ.get("GENERATOR_JOBS", "")
     if value.strip().isdigit():
         return max(1, int(value))

@@ -977,23 +977,35 @@ def environment() -> jinja2.Environment:
 
 
 def render_pages(site: Site) -> Pages:
-    """Render every page of the site into memory (tests; generate streams with iter_pages)."""
+    """Render every page of the site into memory (tests; generate renders page by page)."""
     pages: Pages = {}
-    for path, body in iter_pages(site):
+    for path, template, context in page_plan(site):
         if path in pages:
             raise RenderError(f"two pages would be written to {path}")
-        pages[path] = body
+        pages[path] = render_one(site, path, template, context)
     return pages
-
-
-def iter_pages(site: Site) -> Iterator[tuple[PurePosixPath, str]]:
-    """Render every page of the site, one at a time, in a fixed order."""
-    for path, template, context in page_plan(site):
-        yield path, render_one(site, path, template, context)
 
 
 PagePlan = tuple[PurePosixPath, str, dict[str, Any]]
 """One page to render: its path, its template (or a download kind) and its own context."""
+
+
+SITE_PAGES = (
+    ("evidence-map.md", "evidence-map.md.j2"),
+    ("harms.md", "harms.md.j2"),
+    ("bibliography.md", "bibliography.md.j2"),
+    ("whats-new.md", "whats-new.md.j2"),
+    ("open-trials.md", "open-trials.md.j2"),
+    ("methods.md", "methods.md.j2"),
+    ("not-covered.md", "not-covered.md.j2"),
+    ("downloads/index.md", "downloads.md.j2"),
+    ("downloads/studies.json", ":dataset_json"),
+    ("downloads/studies.csv", ":dataset_csv"),
+    ("downloads/results.csv", ":results_csv"),
+    ("downloads/study.schema.json", ":schema_json"),
+    ("feed.xml", ":atom_feed"),
+)
+"""Pages of the whole site that take no context of their own: (path, template or download kind)."""
 
 
 def page_plan(site: Site) -> Iterator[PagePlan]:
@@ -1024,19 +1036,8 @@ def page_plan(site: Site) -> Iterator[PagePlan]:
     for condition, domains in site.outcomes.items():
         for domain, found in domains.items():
             yield put(f"outcomes/{condition}/{domain}.md", "outcome-domain.md.j2", found=found)
-    yield put("evidence-map.md", "evidence-map.md.j2")
-    yield put("harms.md", "harms.md.j2")
-    yield put("bibliography.md", "bibliography.md.j2")
-    yield put("whats-new.md", "whats-new.md.j2")
-    yield put("open-trials.md", "open-trials.md.j2")
-    yield put("methods.md", "methods.md.j2")
-    yield put("not-covered.md", "not-covered.md.j2")
-    yield put("downloads/index.md", "downloads.md.j2")
-    yield put("downloads/studies.json", ":dataset_json")
-    yield put("downloads/studies.csv", ":dataset_csv")
-    yield put("downloads/results.csv", ":results_csv")
-    yield put("downloads/study.schema.json", ":schema_json")
-    yield put("feed.xml", ":atom_feed")
+    for path, template in SITE_PAGES:
+        yield put(path, template)
     for study in site.studies:
         base = f"downloads/cite/{study.id}"
         yield put(base + ".bib", ":bibtex", study=study)
@@ -1106,24 +1107,25 @@ def render_one(site: Site, path: PurePosixPath, template: str, context: dict[str
         raise RenderError(f"template {template} failed for {path}: {exc}") from exc
 
 
+_SITE_DOWNLOADS: dict[str, Callable[[Site], str]] = {
+    "dataset_json": export.dataset_json,
+    "dataset_csv": export.dataset_csv,
+    "results_csv": export.results_csv,
+    "schema_json": lambda site: export.schema_json(load_schema()),
+    "atom_feed": lambda site: export.atom_feed(site, site.events),
+}
+_STUDY_DOWNLOADS: dict[str, Callable[[Study], str]] = {
+    "bibtex": export.bibtex,
+    "ris": export.ris,
+    "csl_json": export.csl_json,
+}
+
+
 def _download(site: Site, kind: str, context: dict[str, Any]) -> str:
-    if kind == "dataset_json":
-        return export.dataset_json(site)
-    if kind == "dataset_csv":
-        return export.dataset_csv(site)
-    if kind == "results_csv":
-        return export.results_csv(site)
-    if kind == "schema_json":
-        return export.schema_json(load_schema())
-    if kind == "atom_feed":
-        return export.atom_feed(site, site.events)
-    study: Study = context["study"]
-    if kind == "bibtex":
-        return export.bibtex(study)
-    if kind == "ris":
-        return export.ris(study)
-    if kind == "csl_json":
-        return export.csl_json(study)
+    if kind in _SITE_DOWNLOADS:
+        return _SITE_DOWNLOADS[kind](site)
+    if kind in _STUDY_DOWNLOADS:
+        return _STUDY_DOWNLOADS[kind](context["study"])
     raise RenderError(f"unknown download kind {kind}")
 
 

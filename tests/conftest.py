@@ -138,7 +138,7 @@ def run_generator(
 
 
 def run_generator_process(
-    *args: str, cwd: Path, timeout: int = 120
+    *args: str, cwd: Path, timeout: int = 120, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m generator --root CWD ARGS...` as a contributor would; never raises.
 
@@ -149,6 +149,7 @@ def run_generator_process(
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=env,
         timeout=timeout,
         check=False,
     )

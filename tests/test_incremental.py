@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ import generator.render
 import generator.validate
 from generator.errors import RenderError, ValidationFailed
 from generator.pipeline import Paths, generate_site
-from tests.conftest import ROOT, copy_project, minimal_record
+from tests.conftest import ROOT, copy_project, minimal_record, run_generator_process
 
 
 def tree(project: Path) -> dict[str, bytes]:
@@ -236,15 +234,7 @@ def test_a_parallel_run_from_the_command_line_ends(tmp_path: Path) -> None:
     project.mkdir()
     copy_project(project)
     env = dict(os.environ, GENERATOR_JOBS="2")
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "--root", str(project), "generate"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_generator_process("generate", cwd=project, env=env)
     assert result.returncode == 0, result.stderr
     assert " written," in result.stdout
 

@@ -45,7 +45,9 @@ def test_serve_regenerates_only_what_an_edit_changes(
 
     def edit() -> None:
         text = record.read_text(encoding="utf-8")
-        record.write_text(text.replace("\nshort_name: ", "\nshort_name: Edited ", 1), encoding="utf-8")
+        record.write_text(
+            text.replace("\nshort_name: ", "\nshort_name: Edited ", 1), encoding="utf-8"
+        )
 
     commands: list[list[str]] = []
 
