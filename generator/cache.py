@@ -160,27 +160,36 @@ def save_record_cache(
 
     A record whose data JSON cannot hold (a number too big for it) is left out."""
     stale = {_shard(name) for name, _ in set(records) ^ cached}
-    shards: dict[int, list[str]] = {shard: [] for shard in stale}
+    by_shard: dict[int, list[tuple[str, str, RawRecord]]] = {shard: [] for shard in stale}
     for (name, digest), record in sorted(records.items()):
-        shard = _shard(name)
-        stamp = _file_stamp(record.path)
-        if shard not in shards or stamp is None or "/" in name:
-            continue
-        printed = [[list(where), text] for where, text in record.printed.items()]
-        entry = {"digest": digest, "stamp": stamp, "printed": printed, "data": record.data}
-        try:  # the loader gives only text keys and finite numbers: JSON holds them exactly
-            body = json.dumps(entry, ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError):
-            continue
-        shards[shard].append(f"{json.dumps(name)}: {body}")  # each record serialised once
+        if _shard(name) in by_shard:
+            by_shard[_shard(name)].append((name, digest, record))
     folder.mkdir(parents=True, exist_ok=True)
     version = json.dumps(_code_digest())
-    for shard, entries in sorted(shards.items()):
+    for shard, members in sorted(by_shard.items()):
+        # One shard at a time: at 10,000 records all of them at once are 130 MB of text.
+        entries = [entry for entry in map(_entry, members) if entry is not None]
         path = folder / f"{shard:02d}.json"
         if not entries:
             path.unlink(missing_ok=True)
             continue
         write_if_changed(path, f'{{"version": {version}, "records": {{{", ".join(entries)}}}}}\n')
+
+
+def _entry(member: tuple[str, str, RawRecord]) -> str | None:
+    """A record's cache entry as JSON text (each record serialised once); None when it cannot
+    be cached: its file is gone, or its data does not fit JSON."""
+    name, digest, record = member
+    stamp = _file_stamp(record.path)
+    if stamp is None or "/" in name:
+        return None
+    printed = [[list(where), text] for where, text in record.printed.items()]
+    entry = {"digest": digest, "stamp": stamp, "printed": printed, "data": record.data}
+    try:  # the loader gives only text keys and finite numbers: JSON holds them exactly
+        body = json.dumps(entry, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    return f"{json.dumps(name)}: {body}"
 
 
 def _shard(name: str) -> int:

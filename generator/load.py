@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from sys import intern as _intern
 from typing import Any
 
 import yaml
@@ -249,7 +250,7 @@ class _TreeBuilder:
                 if isinstance(container, dict):
                     key = top.key
                     if key is None:
-                        name = event.value
+                        name = _intern(event.value)
                         first_key_at = top.first_key_at
                         if name in first_key_at or _resolve(event).__class__ is not str:
                             self._key(top, event)  # refuses
@@ -349,7 +350,7 @@ class _TreeBuilder:
             self.printed[where] = event.value
 
     def _key(self, frame: _Frame, event: yaml.ScalarEvent) -> None:
-        key = event.value
+        key = _intern(event.value)
         line, column = _mark(event)
         if not isinstance(_resolve(event), str):
             self._refuse(event, format_field(frame.path), f"key {key!r} must be a name")

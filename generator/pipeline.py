@@ -459,7 +459,9 @@ def _map(function: Callable[[T], R], items: list[T], jobs: int) -> list[R]:
     from generator.validate import warm_up
 
     warm_up()  # the compiled schema, built once here rather than once per worker
-    return list(_forked_map(function, items, jobs, chunksize=8))
+    # Few, large batches: the field names of the records in one batch arrive as one copy (the
+    # loader shares them; pickling keeps that within a batch), so fewer copies are held.
+    return list(_forked_map(function, items, jobs, chunksize=max(8, len(items) // (4 * jobs))))
 
 
 def _forkable() -> bool:

@@ -13,7 +13,7 @@ import functools
 import html
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import cache
 from pathlib import PurePosixPath
@@ -982,7 +982,8 @@ def render_pages(site: Site) -> Pages:
     for path, template, context in page_plan(site):
         if path in pages:
             raise RenderError(f"two pages would be written to {path}")
-        pages[path] = render_one(site, path, template, context)
+        body = render_one(site, path, template, context)
+        pages[path] = body if isinstance(body, str) else "".join(body)
     return pages
 
 
@@ -1096,8 +1097,11 @@ def page_inputs(
     )
 
 
-def render_one(site: Site, path: PurePosixPath, template: str, context: dict[str, Any]) -> str:
-    """Render one planned page: a template, or a download file (kind starting with ':')."""
+def render_one(
+    site: Site, path: PurePosixPath, template: str, context: dict[str, Any]
+) -> str | Iterable[str]:
+    """Render one planned page: a template, or a download file (kind starting with ':'); a
+    very large download comes in parts (see write.Staging.stage)."""
     if template.startswith(":"):
         return _download(site, template[1:], context)
     try:
@@ -1107,8 +1111,8 @@ def render_one(site: Site, path: PurePosixPath, template: str, context: dict[str
         raise RenderError(f"template {template} failed for {path}: {exc}") from exc
 
 
-_SITE_DOWNLOADS: dict[str, Callable[[Site], str]] = {
-    "dataset_json": export.dataset_json,
+_SITE_DOWNLOADS: dict[str, Callable[[Site], str | Iterable[str]]] = {
+    "dataset_json": export.dataset_json_parts,
     "dataset_csv": export.dataset_csv,
     "results_csv": export.results_csv,
     "schema_json": lambda site: export.schema_json(load_schema()),
@@ -1121,7 +1125,7 @@ _STUDY_DOWNLOADS: dict[str, Callable[[Study], str]] = {
 }
 
 
-def _download(site: Site, kind: str, context: dict[str, Any]) -> str:
+def _download(site: Site, kind: str, context: dict[str, Any]) -> str | Iterable[str]:
     if kind in _SITE_DOWNLOADS:
         return _SITE_DOWNLOADS[kind](site)
     if kind in _STUDY_DOWNLOADS:

@@ -16,9 +16,10 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from generator.errors import WriteError
 
@@ -108,22 +109,41 @@ class Staging:
     def __exit__(self, *exc: object) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def stage(self, rel: PurePosixPath, body: str) -> bool:
-        """Stage one page unless the file on disk already holds exactly it; True if staged."""
+    def stage(self, rel: PurePosixPath, body: str | Iterable[str]) -> bool:
+        """Stage one page unless the file on disk already holds exactly it; True if staged.
+
+        body: the text, or its parts in order (a download too big to hold twice: the parts are
+        written as they come and compared on the way with the file on disk)."""
         _check_owned(rel)
-        data = body.encode("utf-8")
-        if rel in self.on_disk:
-            try:
-                if (self.content_dir / rel).read_bytes() == data:
-                    return False
-            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                pass
+        if isinstance(body, str):
+            if rel in self.on_disk and _holds(self.content_dir / rel, body):
+                return False
+            self._write(rel, [body])
+            return True
+        same = self._write(rel, body, compare=rel in self.on_disk)
+        if same:
+            (self.folder / rel).unlink()
+        return not same
+
+    def _write(self, rel: PurePosixPath, parts: Iterable[str], *, compare: bool = False) -> bool:
+        """Write the parts to the staging folder; True when compare and the file on disk
+        holds exactly the same bytes."""
         target = self.folder / rel
         if target.parent not in self._folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(target.parent)
-        target.write_bytes(data)
-        return True
+        old = _open_if_file(self.content_dir / rel) if compare else None
+        same = old is not None
+        with target.open("wb") as out:
+            try:
+                for chunk in _encoded(parts):
+                    out.write(chunk)
+                    same = same and old is not None and old.read(len(chunk)) == chunk
+                same = same and old is not None and old.read(1) == b""
+            finally:
+                if old is not None:
+                    old.close()
+        return same
 
     def commit(self, pages: list[PurePosixPath], staged: list[PurePosixPath]) -> WriteReport:
         """Move the staged pages in and delete generated files not among pages (all the
@@ -140,6 +160,39 @@ class Staging:
         for folder in OWNED_DIRS:
             _remove_empty_dirs(self.content_dir / folder)
         return WriteReport(len(staged), len(seen) - len(staged), len(stale))
+
+
+_CHUNK = 1 << 20
+"""Characters encoded at a time: a 100 MB download is never held twice (text and bytes)."""
+
+
+def _encoded(parts: Iterable[str]) -> Iterator[bytes]:
+    # UTF-8 encodes each character alone, so slices encode to the same bytes as the whole.
+    for part in parts:
+        for start in range(0, len(part), _CHUNK):
+            yield part[start : start + _CHUNK].encode("utf-8")
+
+
+def _open_if_file(path: Path) -> BinaryIO | None:
+    try:
+        return path.open("rb")
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def _holds(path: Path, body: str) -> bool:
+    """True when the file holds exactly body's bytes (read a chunk at a time, after a size
+    check where the length in bytes is known without encoding)."""
+    old = _open_if_file(path)
+    if old is None:
+        return False
+    with old:
+        if body.isascii() and os.fstat(old.fileno()).st_size != len(body):
+            return False
+        for chunk in _encoded([body]):
+            if old.read(len(chunk)) != chunk:
+                return False
+        return old.read(1) == b""
 
 
 def write_pages(

@@ -123,3 +123,48 @@ def test_a_staging_folder_left_by_a_killed_run_is_removed(tmp_path: Path) -> Non
     (left / "studies" / "x.md").write_text("half")
     write_pages(pages(index_md="home\n"), content)
     assert not left.exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "parts", "staged"),
+    [
+        ("ab\u00e9c\n", ["ab", "\u00e9", "c\n"], False),  # same bytes, split anywhere
+        ("ab\u00e9c\n", ["ab", "\u00e9", "d\n"], True),  # last byte differs
+        ("ab\u00e9c\n", ["ab", "\u00e9"], True),  # the file is longer
+        ("ab\n", ["ab\n", "more"], True),  # the file is shorter
+        ("", [], False),  # empty both
+        (None, ["new"], True),  # no file yet
+    ],
+)
+def test_a_page_in_parts_is_staged_only_when_its_bytes_differ(
+    tmp_path: Path, old: str | None, parts: list[str], staged: bool
+) -> None:
+    """A large download is written as it is rendered, a part at a time, and compared with the
+    file on disk on the way (never held whole, nor read whole)."""
+    from generator.write import Staging
+
+    content = tmp_path / "content"
+    if old is not None:
+        write_pages(pages(downloads__big_md=old), content)
+    content.mkdir(exist_ok=True)
+    with Staging(content) as staging:
+        rel = PurePosixPath("downloads/big.md")
+        assert staging.stage(rel, iter(parts)) is staged
+        staging.commit([rel], [rel] if staged else [])
+    assert (content / rel).read_bytes() == "".join(parts).encode()
+
+
+@pytest.mark.parametrize("old", ["x" * 9, "x" * 11, "x" * 9 + "y", "x" * 10])
+def test_a_page_is_compared_with_its_file_without_reading_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str
+) -> None:
+    """Compared a chunk at a time (chunks forced to 3 characters here): equal only when every
+    byte and the length agree."""
+    import generator.write
+    from generator.write import Staging
+
+    monkeypatch.setattr(generator.write, "_CHUNK", 3)
+    content = tmp_path / "content"
+    write_pages(pages(index_md=old), content)
+    with Staging(content) as staging:
+        assert staging.stage(PurePosixPath("index.md"), "x" * 10) is (old != "x" * 10)
