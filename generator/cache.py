@@ -26,13 +26,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from generator.load import RawRecord
+from generator.load import RawRecord, share_text
 from generator.write import owned_stats, write_if_changed
 
 STATE_FILE = ".generator-state.json"
@@ -123,52 +124,63 @@ def _file_stamp(path: Path) -> list[int] | None:
     return [info.st_ino, info.st_mtime_ns, info.st_size]
 
 
-def read_record_cache(folder: Path, studies: Path) -> dict[tuple[str, str], RawRecord]:
-    """Parsed records from earlier runs, by (file name, file digest); {} when none is usable.
+def read_shard(folder: Path, shard: int, studies: Path) -> dict[tuple[str, str], RawRecord]:
+    """Parsed records from earlier runs in one shard, by (file name, file digest); {} when
+    none is usable. (Read a shard at a time: the parsed data of every record at once would be
+    450 MB at 10,000 records.)
 
     An entry is used only while its file has the inode, modification time and size it had
     when the entry was written (and so the bytes it was parsed from: the record keeps no copy
     of its text, and reads the file again if a problem has to be located in it)."""
     found: dict[tuple[str, str], RawRecord] = {}
-    version = _code_digest()
-    for shard in range(SHARDS):
+    try:
+        cached = json.loads((folder / f"{shard:02d}.json").read_bytes())
+        if cached["version"] != _code_digest():
+            return {}
+        entries = cached["records"].items()
+    except (OSError, KeyError, TypeError, ValueError, AttributeError, RecursionError):
+        return {}
+    for name, entry in entries:
         try:
-            cached = json.loads((folder / f"{shard:02d}.json").read_bytes())
-            if cached["version"] != version:
+            digest, stamp = str(entry["digest"]), entry["stamp"]
+            if "/" in name or shard_of(name) != shard or stamp != _file_stamp(studies / name):
                 continue
-            entries = cached["records"].items()
-        except (OSError, KeyError, TypeError, ValueError, AttributeError, RecursionError):
+            printed = {tuple(where): str(text) for where, text in entry["printed"]}
+            if isinstance(entry["data"], dict):
+                share_text(entry["data"])  # as the parser does (130 MB at 10,000 records)
+            record = RawRecord(studies / name, entry["data"], printed=printed)
+        except (KeyError, TypeError, ValueError):
             continue
-        for name, entry in entries:
-            try:
-                digest, stamp = str(entry["digest"]), entry["stamp"]
-                if "/" in name or _shard(name) != shard or stamp != _file_stamp(studies / name):
-                    continue
-                printed = {tuple(where): str(text) for where, text in entry["printed"]}
-                record = RawRecord(studies / name, entry["data"], printed=printed)
-            except (KeyError, TypeError, ValueError):
-                continue
-            found[(name, digest)] = record
+        found[(name, digest)] = record
     return found
 
 
-def save_record_cache(
-    folder: Path, records: dict[tuple[str, str], RawRecord], cached: set[tuple[str, str]]
-) -> None:
-    """Rewrite the shards whose records are not exactly those in `cached` (what
-    read_record_cache gave): a record was added, changed or removed.
+def cache_entry(name: str, digest: str, record: RawRecord) -> str | None:
+    """A record's cache entry as JSON text without its data, which save_record_cache adds
+    from the record's study (its record_json: the data as JSON, with some numbers written
+    with more digits, which read back as the same values). None when it cannot be cached."""
+    stamp = _file_stamp(record.path)
+    if stamp is None or "/" in name:
+        return None
+    printed = [[list(where), text] for where, text in record.printed.items()]
+    head = json.dumps({"digest": digest, "stamp": stamp, "printed": printed}, ensure_ascii=False)
+    return f"{json.dumps(name)}: {head[:-1]}"
 
-    A record whose data JSON cannot hold (a number too big for it) is left out."""
-    stale = {_shard(name) for name, _ in set(records) ^ cached}
-    by_shard: dict[int, list[tuple[str, str, RawRecord]]] = {shard: [] for shard in stale}
-    for (name, digest), record in sorted(records.items()):
-        if _shard(name) in by_shard:
-            by_shard[_shard(name)].append((name, digest, record))
+
+def save_record_cache(
+    folder: Path, shards: Mapping[int, Mapping[str, str | None]], data: Callable[[str], str]
+) -> None:
+    """Rewrite the given shards with their entries (file name -> cache_entry text; None:
+    not cached) and each record's data as JSON text (data(file name)); a shard left with
+    none is deleted. (The data is the text the dataset download holds: not kept twice.)"""
     folder.mkdir(parents=True, exist_ok=True)
     version = json.dumps(_code_digest())
-    for shard, members in sorted(by_shard.items()):
-        # One shard at a time: at 10,000 records all of them at once are 130 MB of text.
-        entries = [entry for entry in map(_entry, members) if entry is not None]
+    for shard, by_name in sorted(shards.items()):
+        entries = [
+            f'{entry}, "data": {data(name)}}}'
+            for name, entry in sorted(by_name.items())
+            if entry is not None
+        ]
         path = folder / f"{shard:02d}.json"
         if not entries:
             path.unlink(missing_ok=True)
@@ -176,23 +188,8 @@ def save_record_cache(
         write_if_changed(path, f'{{"version": {version}, "records": {{{", ".join(entries)}}}}}\n')
 
 
-def _entry(member: tuple[str, str, RawRecord]) -> str | None:
-    """A record's cache entry as JSON text (each record serialised once); None when it cannot
-    be cached: its file is gone, or its data does not fit JSON."""
-    name, digest, record = member
-    stamp = _file_stamp(record.path)
-    if stamp is None or "/" in name:
-        return None
-    printed = [[list(where), text] for where, text in record.printed.items()]
-    entry = {"digest": digest, "stamp": stamp, "printed": printed, "data": record.data}
-    try:  # the loader gives only text keys and finite numbers: JSON holds them exactly
-        body = json.dumps(entry, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError):
-        return None
-    return f"{json.dumps(name)}: {body}"
-
-
-def _shard(name: str) -> int:
+def shard_of(name: str) -> int:
+    """The shard that holds a record file's entry."""
     return hashlib.blake2b(name.encode(), digest_size=2).digest()[0] % SHARDS
 
 

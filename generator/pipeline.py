@@ -14,7 +14,7 @@ import multiprocessing as mp
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
@@ -26,13 +26,15 @@ from generator.cache import (
     STATE_FILE,
     State,
     Stats,
+    cache_entry,
     combined_digest,
     output_stats,
-    read_record_cache,
+    read_shard,
     read_state,
     record_digests,
     save_record_cache,
     save_state,
+    shard_of,
     site_digest,
 )
 from generator.collate import Site, collate_site
@@ -46,7 +48,16 @@ from generator.load import (
     load_site_url,
     record_paths,
 )
-from generator.model import Editorial, GlossaryTerm, build_editorial, build_study
+from generator.model import (
+    Editorial,
+    GlossaryTerm,
+    Study,
+    build_editorial,
+    build_study,
+    pack,
+    record_json,
+    with_printed,
+)
 from generator.report import curation_warnings
 from generator.write import Staging, write_if_changed
 
@@ -129,6 +140,29 @@ def load_editorial(paths: Paths, records: list[RawRecord]) -> Editorial:
     return build_editorial(data[0], data[1])
 
 
+def _cited_names(paths: Paths) -> set[str]:
+    """File names of the records the editorial files may cite: every text in them that names
+    a record file. They are kept whole by a lean load (the numbers the editorial files quote
+    are checked against all of a cited record's data); naming too many only keeps more."""
+    names: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            names.add(f"{value}.yaml")
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for path in (paths.key_messages, paths.notes):
+        loaded = load_file(path) if path.exists() else None
+        if isinstance(loaded, RawRecord):
+            walk(loaded.data)
+    return names
+
+
 def review(paths: Paths, today: date) -> tuple[list[Issue], list[Issue]]:
     """The curation to-do list, also for invalid records: (fields to fill in, warnings)."""
     from generator.validate import check_placeholders
@@ -174,14 +208,16 @@ def collate(
     paths: Paths,
     loaded: LoadResult | None = None,
     record_issues: dict[Path, list[Issue]] | None = None,
+    studies: Mapping[Path, Study] | None = None,
 ) -> Site:
     """Check the records and the glossary together (all problems at once), then collate.
 
     `loaded`: the records when the caller has already read them (each is parsed once);
-    `record_issues`: what the per-record rules found for some of them (see validate_records).
+    `record_issues`: what the per-record rules found for some of them (see validate_records);
+    `studies`: the studies already built from some of them (lean records, see _load).
     """
     with _no_cycle_collection():
-        return _collate(paths, loaded or load_records(paths.studies), record_issues)
+        return _collate(paths, loaded or load_records(paths.studies), record_issues, studies)
 
 
 @dataclass(frozen=True)
@@ -195,16 +231,19 @@ class CheckReport:
 
 def check(paths: Paths, today: date) -> CheckReport:
     """Validate everything, reading each record once, plus the curation warnings."""
-    loaded, record_issues, _ = _load(paths, None, default_jobs())
-    warnings = curation_warnings(loaded.records, today)
+    loaded = _load(paths, None, default_jobs())
+    warnings = curation_warnings(loaded.result.records, today)
     try:
-        return CheckReport(collate(paths, loaded, record_issues), [], warnings)
+        return CheckReport(collate(paths, loaded.result, loaded.record_issues), [], warnings)
     except ValidationFailed as failed:
         return CheckReport(None, failed.issues, warnings)
 
 
 def _collate(
-    paths: Paths, loaded: LoadResult, record_issues: dict[Path, list[Issue]] | None
+    paths: Paths,
+    loaded: LoadResult,
+    record_issues: dict[Path, list[Issue]] | None,
+    built: Mapping[Path, Study] | None,
 ) -> Site:
     from generator.validate import validate_records
 
@@ -226,7 +265,8 @@ def _collate(
         raise ValidationFailed(problems)
     assert isinstance(site_url, str)
     assert not isinstance(repository, Issue)
-    studies = [build_study(r.data, r.printed) for r in loaded.records]
+    built = built or {}
+    studies = [built.get(r.path) or build_study(r.data, r.printed) for r in loaded.records]
     return collate_site(
         studies, glossary, editorial, site_url=site_url, repository=repository or ""
     )
@@ -273,69 +313,108 @@ def _unchanged_since_last_run(state: State, digest: str, now: Stats) -> Generate
 
 
 @dataclass(frozen=True)
-class RecordCacheUpdate:
-    """The records the parsed-record cache should hold after a successful run, and which of
-    them it holds already."""
+class Loaded:
+    """What _load read: the records and problems, what the per-record rules found (by path),
+    the studies built on the way (lean loads), and the record-cache shards to rewrite after
+    a successful run (shard -> file name -> entry text)."""
 
-    records: dict[tuple[str, str], RawRecord]
-    cached: set[tuple[str, str]]
+    result: LoadResult
+    record_issues: dict[Path, list[Issue]]
+    studies: dict[Path, Study]
+    cache_shards: dict[int, dict[str, str | None]]
 
 
-def _load(
-    paths: Paths, records: dict[str, str] | None, jobs: int
-) -> tuple[LoadResult, dict[Path, list[Issue]], RecordCacheUpdate | None]:
+def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool = False) -> Loaded:
     """Read and check every record (the per-record rules), in parallel when there are many.
 
-    Unchanged records come from the parsed-record cache, which holds only records that passed
-    every rule under the same code, so their per-record rules are not run again. Returns the
-    records, what the per-record rules found (by path), and what the cache should now hold
-    (None when it needs no update); the caller saves it only after a successful run (a failed
-    run changes no file)."""
-    cache: dict[tuple[str, str], RawRecord] = {}
-    if paths.record_cache and records and paths.studies.is_dir():
-        cache = read_record_cache(paths.record_cache, paths.studies)
+    Unchanged records come from the parsed-record cache, a shard at a time; it holds only
+    records that passed every rule under the same code, so their per-record rules are not run
+    again. records: each record file's digest (the cache is used only with them).
+
+    lean: each record that passed its own rules is turned into its study at once and kept
+    only as what the rules across records read (validate.for_cross_rules), so the whole data
+    of every record is never held together (450 MB at 10,000 records); records the editorial
+    files cite stay whole."""
     names, problems = record_paths(paths.studies)
+    folder = paths.record_cache if records and paths.studies.is_dir() else None
     found: dict[Path, RawRecord | Issue] = {}
     record_issues: dict[Path, list[Issue]] = {}
+    studies: dict[Path, Study] = {}
+    shards: dict[int, dict[str, str | None]] = {}  # the stale ones, to rewrite
     todo: list[Path] = []
+    whole = _cited_names(paths) if lean else set()
+
+    def keep(path: Path, record: RawRecord, issues: list[Issue], line: bytes = b"") -> None:
+        record_issues[path] = issues
+        if lean and not issues:
+            from generator.validate import for_cross_rules
+
+            studies[path] = build_study(record.data, record.printed, line)
+            if path.name not in whole:
+                record = for_cross_rules(record)
+        found[path] = record
+
+    by_shard: dict[int, list[Path]] = {}
     for path in names:
-        record = cache.get((path.name, records.get(path.name, ""))) if records else None
-        if record is None:
-            todo.append(path)
-        else:
-            found[path] = record
-            record_issues[path] = []  # cached only after passing every rule
-    for path, (read, issues) in zip(todo, _map(_read_and_check, todo, jobs), strict=True):
-        found[path] = read
-        if isinstance(read, RawRecord):
-            record_issues[path] = issues
+        by_shard.setdefault(shard_of(path.name) if folder else 0, []).append(path)
+    for shard, members in sorted(by_shard.items()):
+        cached = read_shard(folder, shard, paths.studies) if folder and records else {}
+        wanted = {(path.name, records.get(path.name, "")) for path in members} if records else {}
+        if folder and wanted != cached.keys():
+            shards[shard] = {}
+        for path in members:
+            key = (path.name, records.get(path.name, "")) if records else ("", "")
+            record = cached.get(key) if cached else None
+            if record is None:
+                todo.append(path)
+                continue
+            if shard in shards:
+                shards[shard][path.name] = cache_entry(*key, record)
+            keep(path, record, [])  # cached only after passing every rule
+    todo.sort()
+    items = [(path, records.get(path.name) if folder and records else None, lean) for path in todo]
+    for path, (read, issues, entry, line) in zip(
+        todo, _map(_read_and_check, items, jobs), strict=True
+    ):
+        if isinstance(read, Issue):
+            found[path] = read
+            continue
+        if shard_of(path.name) in shards:
+            shards[shard_of(path.name)][path.name] = entry
+        keep(path, read, issues, line)
     loaded: list[RawRecord] = []
-    keep: dict[tuple[str, str], RawRecord] = {}
     for path in names:
         item = found[path]
         if isinstance(item, Issue):
             problems.append(item)
-            continue
-        loaded.append(item)
-        if records and path.name in records:
-            keep[(path.name, records[path.name])] = item
-    update = None
-    if paths.record_cache and records and keep.keys() != cache.keys():
-        update = RecordCacheUpdate(keep, set(cache))
-    return LoadResult(loaded, problems), record_issues, update
+        else:
+            loaded.append(item)
+    return Loaded(LoadResult(loaded, problems), record_issues, studies, shards)
 
 
-def _read_and_check(path: Path) -> tuple[RawRecord | Issue, list[Issue]]:
-    """One record file read and put through the per-record rules (run in a worker)."""
+def _read_and_check(
+    item: tuple[Path, str | None, bool],
+) -> tuple[RawRecord | Issue, list[Issue], str | None, bytes]:
+    """One record file read and put through the per-record rules (run in a worker).
+
+    item: the file, its digest when the record cache is kept, and whether the load is lean.
+    Returns the record (or why it could not be read), the problems found, and, for a record
+    that passed, its cache entry (when a digest was given) and, when lean, its line of the
+    dataset download, packed (made here, where the work is spread over the workers)."""
+    path, digest, lean = item
     found = load_file(path)
     if isinstance(found, Issue):
-        return found, []
+        return found, [], None, b""
     from generator.validate import check_record
 
     issues = check_record(found)
+    if issues:
+        return found, issues, None, b""
     # A record that passed goes back without its text (half of what would be sent): should a
     # rule across records find a problem in it, its file is read again to locate it.
-    return (found if issues else replace(found, text=None)), issues
+    entry = cache_entry(path.name, digest, found) if digest is not None else None
+    line = pack(record_json(with_printed(found.data, found.printed))) if lean else b""
+    return replace(found, text=None), [], entry, line
 
 
 def _generate(
@@ -343,13 +422,13 @@ def _generate(
 ) -> tuple[GenerateReport, dict[str, str]]:
     """Render and write; returns the report and, for the pages that read only part of the
     records, what each read. now: the generated files on disk (sizes and times)."""
-    loaded, record_issues, cache = _load(paths, records, jobs)
-    site = collate(paths, loaded, record_issues)
+    loaded = _load(paths, records, jobs, lean=True)
+    site = collate(paths, loaded.result, loaded.record_issues, loaded.studies)
     from generator.render import page_inputs, page_plan, render_abbreviations
 
     by_id: dict[str, str] = {}
     if records is not None:  # ids are valid and unique now
-        by_id = {str(r.data["id"]): records.get(r.path.name, "") for r in loaded.records}
+        by_id = {str(r.data["id"]): records.get(r.path.name, "") for r in loaded.result.records}
     reused = _reusable_outputs(paths, previous, now)
     pages: dict[str, str] = {}
     plan: list[PagePlan] = []
@@ -375,8 +454,11 @@ def _generate(
         ]
         report = staging.commit([path for path, _, _ in plan], staged)
     wrote_abbr = write_if_changed(paths.abbreviations, abbreviations)
-    if cache is not None and paths.record_cache:
-        save_record_cache(paths.record_cache, cache.records, cache.cached)
+    if loaded.cache_shards and paths.record_cache:
+        by_name = {path.name: study for path, study in loaded.studies.items()}
+        save_record_cache(
+            paths.record_cache, loaded.cache_shards, lambda name: by_name[name].record_json
+        )
     summary = GenerateReport(
         records=len(site.studies),
         files=report.written + report.unchanged + 1,  # + the abbreviation list
@@ -451,17 +533,18 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _map(function: Callable[[T], R], items: list[T], jobs: int) -> list[R]:
-    """[function(item) for item in items], by up to jobs forked processes when there are many
-    (the results come back in order, so the output is the same either way)."""
+def _map(function: Callable[[T], R], items: list[T], jobs: int) -> Iterator[R]:
+    """function(item) for each item, in order, by up to jobs forked processes when there are
+    many (the output is the same either way). Lazy: each result can be dropped once used (at
+    10,000 records, all the parsed records at once would be 450 MB)."""
     if jobs <= 1 or len(items) < READ_PARALLEL_FROM or not _forkable():
-        return [function(item) for item in items]
+        return map(function, items)
     from generator.validate import warm_up
 
     warm_up()  # the compiled schema, built once here rather than once per worker
     # Few, large batches: the field names of the records in one batch arrive as one copy (the
     # loader shares them; pickling keeps that within a batch), so fewer copies are held.
-    return list(_forked_map(function, items, jobs, chunksize=max(8, len(items) // (4 * jobs))))
+    return _forked_map(function, items, jobs, chunksize=max(8, len(items) // (4 * jobs)))
 
 
 def _forkable() -> bool:

@@ -355,5 +355,27 @@ def test_one_edit_rewrites_one_shard_of_the_record_cache(project: Path) -> None:
     after = {p.name: p.read_bytes() for p in paths.record_cache.glob("*.json")}
     assert after.keys() == before.keys()
     assert [name for name in after if after[name] != before[name]] == [
-        f"{generator.cache._shard('passion-phase-1.yaml'):02d}.json"
+        f"{generator.cache.shard_of('passion-phase-1.yaml'):02d}.json"
     ]
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_key_message_numbers_are_checked_against_whole_records(
+    project: Path, monkeypatch: pytest.MonkeyPatch, cached: bool
+) -> None:
+    """generate keeps only what the rules across records read of most records (lean loads);
+    the records the editorial files cite stay whole, read fresh or from the cache, so a
+    quoted number is still checked against all of the cited record."""
+    monkeypatch.setattr(generator.pipeline, "READ_PARALLEL_FROM", 0)  # read by workers too
+    paths = Paths.from_root(project)
+    if not cached:
+        shutil.rmtree(project / ".cache")
+    messages = project / "data" / "key-messages.yaml"
+    text = messages.read_text(encoding="utf-8")
+    assert "average 1.36 points higher" in text
+    messages.write_text(text.replace("average 1.36 points", "average 1.35 points"), "utf-8")
+    with pytest.raises(ValidationFailed) as failed:
+        generate_site(paths, jobs=2)
+    assert {i.message.split(" is not in")[0] for i in failed.value.issues} == {"the number 1.35"}
+    messages.write_text(text, "utf-8")
+    assert generate_site(paths, jobs=2).records == 91

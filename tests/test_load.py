@@ -203,3 +203,21 @@ def test_keys_are_shared_between_records() -> None:
     (key_one,), (key_two,) = first.data["outcome"], second.data["outcome"]
     assert key_one is key_two
     assert next(iter(first.data)) is next(iter(second.data))
+
+
+def test_short_values_are_shared_between_records_however_they_were_read() -> None:
+    """Codes, units and dates repeat from record to record: parsed, or read back from the
+    record cache's JSON (share_text), each short value is kept once (130 MB at 10,000)."""
+    import json
+
+    from generator.load import SHARED_TEXT, share_text
+
+    long = "x" * (SHARED_TEXT + 1)
+    first, second = parsed(f"a: [months, {long}]\n"), parsed(f"a: [months, {long}]\n")
+    assert first.data["a"][0] is second.data["a"][0]
+    assert first.data["a"][1] is not second.data["a"][1]  # long text is rarely repeated
+    text = json.dumps({"a": ["months", {"b": "months"}]})
+    cached_one, cached_two = json.loads(text), json.loads(text)
+    share_text(cached_one)
+    share_text(cached_two)
+    assert cached_one["a"][0] is cached_two["a"][1]["b"] is first.data["a"][0]

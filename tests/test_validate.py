@@ -12,6 +12,8 @@ import yaml
 from generator.load import RawRecord, load_file, load_records
 from generator.validate import (
     _fast_validator,
+    check_record,
+    for_cross_rules,
     load_schema,
     schema_validator,
     validate_glossary,
@@ -34,6 +36,12 @@ def pos(tmp_path: Path, name: str, line_has: str, token: str, nth: int = 1) -> s
 def issues_for(tmp_path: Path) -> list[str]:
     loaded = load_records(tmp_path / "studies")
     found = loaded.issues + validate_records(loaded.records)
+    # The same again the way generate checks: each record's own rules first, then the rules
+    # across records on what for_cross_rules keeps of those that passed. So every rule test
+    # here also shows that the lean records lose nothing a rule reads.
+    own = {record.path: check_record(record) for record in loaded.records}
+    lean = [r if own[r.path] else for_cross_rules(r) for r in loaded.records]
+    assert sorted(loaded.issues + validate_records(lean, own)) == sorted(found)
     return [i.format(tmp_path) for i in sorted(found)]
 
 
@@ -990,3 +998,20 @@ def test_a_placeholder_is_found_however_it_is_written(tmp_path: Path, written: s
     assert record.data["summary"] == "TODO: the year"
     issues = [(i.field, i.message) for i in validate_records([record])]
     assert ("summary", "to fill in: the year") in issues
+
+
+def test_a_lean_record_refuses_a_field_the_rules_across_records_do_not_keep(
+    tmp_path: Path, write_record: Callable[..., Path]
+) -> None:
+    """A new rule across records that reads a field not in CROSS_FIELDS fails loudly, rather
+    than seeing nothing in every record of a large site."""
+    record = load_file(write_record(minimal_record("a")))
+    assert isinstance(record, RawRecord)
+    lean = for_cross_rules(record)
+    assert lean.lean
+    assert lean.data["id"] == "a"
+    assert lean.data.get("related") is None
+    with pytest.raises(LookupError, match="CROSS_FIELDS"):
+        lean.data.get("conditions")
+    with pytest.raises(LookupError, match="CROSS_FIELDS"):
+        lean.data["summary"]
