@@ -293,6 +293,20 @@ class Site:
     last_updated: str
     glossary: tuple[GlossaryTerm, ...] = field(default=())
 
+    @property
+    def section_words(self) -> int:
+        """Words one section of a page may hold (see section_words)."""
+        return section_words(len(self.studies))
+
+    def fits(self, most: int, words_each: int) -> int:
+        """How many items of about words_each words one section may hold, at most `most`."""
+        return max(1, min(most, self.section_words // max(1, words_each)))
+
+    def section_rows(self, table: str) -> int:
+        """Rows of a long table (a ROW_WORDS kind) in one section on this site: at most
+        SECTION_ROWS, fewer on a large site, so that each section stays searchable."""
+        return max(10, self.fits(SECTION_ROWS, ROW_WORDS[table]))
+
     def headline(self, study: Study, cell_type: str | None = None) -> Headline:
         return self.headlines[(study.id, cell_type)]
 
@@ -669,12 +683,32 @@ class HarmRow:
 
 
 SECTION_ROWS = 200
-"""Rows of a long table (harms, a condition's or cell type's studies, all studies) in one
-section. A longer table is split into sections under their own headings (a study's rows stay
-together), so each section stays in search within Zensical's search-index limit, rather than
-the page being left out of it. That limit shrinks as the index grows: about 32,000 token
-positions a section at 1,000 records (the harms table passed it there), 4,096 at 10,000, where
-200-row sections are too long (README, "Speed and scale")."""
+"""Rows of a long table (harms, a condition's or cell type's studies, all studies, open trials)
+in one section at most. A longer table is split into sections under their own headings (a
+study's rows stay together); on a large site the sections are shorter (Site.section_rows)."""
+
+SEARCH_POSITIONS = 1 << 30
+"""Zensical's search index holds 2^30 word positions, shared equally by its items (a page's
+sections, one per heading with an id): one field of an item may hold 2^30 divided by the
+number of items rounded up to a power of two, and one field over that stops the build
+(zensical 0.0.73, search.rs, `field_limit`). So the more records, the shorter a section of
+any page must be: 65,536 words on a small site, 4,096 at 10,000 records."""
+SEARCH_ITEMS_PER_RECORD = 25
+"""Search items a record brings, with a margin: 21.5 measured at 1,000 and at 10,000 records
+(the sections of its page, about 14, and its share of the outcome pages, about 7)."""
+SEARCH_ITEMS_BESIDE = 2_000
+"""Items of the pages that do not grow with the records (1,638 in all at 91 records)."""
+ROW_WORDS = {"studies": 150, "trials": 70, "harms": 60, "list": 50}
+"""Words in one row of each long table, generously: measured on synthetic records at 10,000,
+103 (a condition's or cell type's studies), 46 (open trials), 35 (harms), 33 (all studies)."""
+
+
+def section_words(records: int) -> int:
+    """Words one section of a page may hold on a site of this many records and stay in
+    Zensical's search index, with a quarter spare."""
+    items = SEARCH_ITEMS_BESIDE + SEARCH_ITEMS_PER_RECORD * records
+    return (SEARCH_POSITIONS >> (items - 1).bit_length()) * 3 // 4
+
 
 Row = TypeVar("Row")
 

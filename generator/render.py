@@ -695,15 +695,20 @@ condition's page. Keeps the map readable, and its size (and search-index section
 the records grow."""
 
 
-def map_cell(cell: MapCell, prefix: str, condition: str = "") -> str:
-    """Count, participants and links; visibly marked as a gap when empty."""
+MAP_LINK_WORDS = 5
+"""Words one study named in an evidence-map cell adds to the table's search section."""
+
+
+def map_cell(cell: MapCell, prefix: str, condition: str = "", most: int = MAP_CELL_LINKS) -> str:
+    """Count, participants and links to at most `most` studies; visibly marked as a gap when
+    empty."""
     if not cell.studies:
         return '<span class="map-gap">No studies</span>'
     count = len(cell.studies)
     head = f"**{count}** {'study' if count == 1 else 'studies'}"
     if cell.participants:
         head += f" · {cell.participants} participants"
-    shown = cell.studies[:MAP_CELL_LINKS]
+    shown = cell.studies[:most]
     links = ", ".join(f"[{text(s.short_name)}]({prefix}{s.id}.md)" for s in shown)
     if count > len(shown):
         more = f"and {count - len(shown)} more"
@@ -775,6 +780,14 @@ def vocabulary(name: str) -> list[str]:
 
 
 NEWS_PAGE_ITEMS = 200
+"""Events and record changes on the What's new page at most (fewer on a large site)."""
+NEWS_ITEM_WORDS = 50
+OPEN_BOX_TRIALS = 10
+"""Open trials named in the box at the top of a condition's page; the rest are counted (the
+open-trials page lists them all)."""
+SOF_ESTIMATES = 5
+"""Estimates in one row of a summary of findings; the rest are counted and left to the outcome
+page (a row of hundreds would be unreadable, and too long for one search section)."""
 
 
 def event_sources(event: EvidenceEvent, prefix: str) -> str:
@@ -970,6 +983,11 @@ def environment() -> jinja2.Environment:
         comparison_class=comparison_class,
         is_pooled=is_pooled,
         NEWS_PAGE_ITEMS=NEWS_PAGE_ITEMS,
+        NEWS_ITEM_WORDS=NEWS_ITEM_WORDS,
+        MAP_CELL_LINKS=MAP_CELL_LINKS,
+        OPEN_BOX_TRIALS=OPEN_BOX_TRIALS,
+        SOF_ESTIMATES=SOF_ESTIMATES,
+        MAP_LINK_WORDS=MAP_LINK_WORDS,
         NEWS_KIND_LABEL=export.NEWS_KIND_LABEL,
         CSV_COLUMNS=export.CSV_COLUMNS,
     )

@@ -419,3 +419,68 @@ def test_an_evidence_map_cell_names_at_most_25_studies_and_counts_the_rest() -> 
     assert shown.count("](studies/") == MAP_CELL_LINKS == 25
     assert shown.endswith(", [and 5 more on the condition's page](conditions/cerebral-palsy.md)")
     assert "](conditions/" not in map_cell(MapCell(tuple(studies)), "studies/", "x](javascript:")
+
+
+def test_search_sections_shrink_as_the_site_grows_within_zensicals_limit() -> None:
+    """Zensical shares 2^30 word positions between all search items; the allowance per
+    section must be under the limit it printed at 10,000 records (4,096 for 215,401 items),
+    and the item estimate at least what was counted (1,638 / 22,594 / 215,401 items)."""
+    from generator.collate import (
+        SEARCH_ITEMS_BESIDE,
+        SEARCH_ITEMS_PER_RECORD,
+        section_words,
+    )
+
+    for records, counted in ((91, 1_638), (1_000, 22_594), (10_000, 215_401)):
+        assert SEARCH_ITEMS_BESIDE + SEARCH_ITEMS_PER_RECORD * records >= counted
+    assert section_words(10_000) == 3 * 4_096 // 4
+    assert section_words(1_000) == 3 * 32_768 // 4
+    assert section_words(91) == 3 * 131_072 // 4
+    assert section_words(40_000) < section_words(10_000)
+
+
+def _as_if_large(monkeypatch: pytest.MonkeyPatch, words: int) -> None:
+    """Make the real site's sections as short as a very large site's."""
+    import generator.collate
+
+    monkeypatch.setattr(generator.collate.Site, "section_words", property(lambda self: words))
+
+
+def test_on_a_large_site_long_lists_are_cut_to_what_one_search_section_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Open trials in sections; the condition page's box names 10 and counts the rest; a
+    summary-of-findings row shows 5 estimates and sends the reader to the outcome page; the
+    map names fewer studies a cell; What's new shows fewer events."""
+    from dataclasses import replace
+
+    from generator.render import render_one
+    from tests.test_exports import real_site
+
+    site = real_site()
+    condition = "cerebral-palsy"
+    many = tuple(s for s in site.studies if condition in s.conditions)[:25]
+    rows = site.summary[condition]
+    sof = (replace(rows[0], estimates=rows[0].estimates[:1] * 7), *rows[1:])
+    site = replace(site, open_by_condition={condition: many}, summary={condition: sof})
+    _as_if_large(monkeypatch, 700)  # 10 rows of open trials, 14 events, 2 links a map cell
+
+    def page(path: str, template: str, **context: Any) -> str:
+        return str(render_one(site, PurePosixPath(path), template, context))
+
+    trials = page("open-trials.md", "open-trials.md.j2")
+    assert trials.count("\n### ") == 3
+    assert all(f"](studies/{s.id}.md)" in trials for s in many)
+    studies = site.by_condition[condition]
+    box = page(
+        f"conditions/{condition}.md", "condition.md.j2", condition=condition, studies=studies
+    )
+    opening = box.split('!!! info "Open trials and programmes"')[1].split("\n\n")[0]
+    assert opening.count("](../studies/") == 10
+    assert "; and 15 more. See [open trials]" in opening
+    first = next(line for line in box.splitlines() if "and 2 more on the [outcome page]" in line)
+    assert first.count("<br>") == 5
+    news = page("whats-new.md", "whats-new.md.j2")
+    assert news.split("## Evidence events")[1].split("\n## ")[0].count("\n- **") == 14
+    evidence_map = page("evidence-map.md", "evidence-map.md.j2")
+    assert "more on the condition's page" in evidence_map
