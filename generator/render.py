@@ -786,8 +786,9 @@ OPEN_BOX_TRIALS = 10
 """Open trials named in the box at the top of a condition's page; the rest are counted (the
 open-trials page lists them all)."""
 SOF_ESTIMATES = 5
-"""Estimates in one row of a summary of findings; the rest are counted and left to the outcome
-page (a row of hundreds would be unreadable, and too long for one search section)."""
+"""Estimates (and GRADE ratings) in one row of a summary of findings; the rest are counted and
+left to the outcome page (and the rated studies' pages): a row of hundreds would be
+unreadable, and too long for one search section."""
 
 
 def event_sources(event: EvidenceEvent, prefix: str) -> str:
@@ -1077,10 +1078,11 @@ def page_inputs(
     Two runs that give a page the same inputs render it to the same bytes, so an incremental
     run renders only pages whose inputs changed; anything not listed must stay out of
     study.md.j2 and the citation exports, or be added here. An outcome page (one condition, one
-    domain) reads only the results of the studies in it, which are built from those studies.
+    domain) reads only the results of the studies in it, which are built from those studies,
+    and how long a section may be (Site.section_words, from the number of records).
     """
-    if template == "outcome-domain.md.j2":  # reads only `found`: built from its studies alone
-        found: DomainResults = context["found"]
+    if template == "outcome-domain.md.j2":  # reads `found` (built from its studies alone)
+        found: DomainResults = context["found"]  # and how long a section may be
         rows: list[str] = []
         for group in (*found.effects, *found.pooled):
             rows.append("|".join(row.study.id for row in group.rows))
@@ -1088,7 +1090,8 @@ def page_inputs(
         rows.append("|".join(row.study.id for row in found.worded))
         ids = sorted({ident for row in rows for ident in row.split("|") if ident})
         return "\0".join(
-            [template, found.condition, found.domain, *rows, *(f"{i}:{records[i]}" for i in ids)]
+            [template, found.condition, found.domain, str(site.section_words), *rows]
+            + [f"{i}:{records[i]}" for i in ids]
         )
     study: Study | None = context.get("study")
     if study is None:

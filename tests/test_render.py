@@ -461,7 +461,8 @@ def test_on_a_large_site_long_lists_are_cut_to_what_one_search_section_holds(
     condition = "cerebral-palsy"
     many = tuple(s for s in site.studies if condition in s.conditions)[:25]
     rows = site.summary[condition]
-    sof = (replace(rows[0], estimates=rows[0].estimates[:1] * 7), *rows[1:])
+    rated = (site.studies[0], next(c for s in site.studies for c in s.certainty))
+    sof = (replace(rows[0], estimates=rows[0].estimates[:1] * 7, certainty=(rated,) * 8), *rows[1:])
     site = replace(site, open_by_condition={condition: many}, summary={condition: sof})
     _as_if_large(monkeypatch, 700)  # 10 rows of open trials, 14 events, 2 links a map cell
 
@@ -480,7 +481,33 @@ def test_on_a_large_site_long_lists_are_cut_to_what_one_search_section_holds(
     assert "; and 15 more. See [open trials]" in opening
     first = next(line for line in box.splitlines() if "and 2 more on the [outcome page]" in line)
     assert first.count("<br>") == 5
+    assert first.count("badge--grade") == 5
+    assert "; and 3 more, each on the page of the study it rates |" in first
     news = page("whats-new.md", "whats-new.md.j2")
     assert news.split("## Evidence events")[1].split("\n## ")[0].count("\n- **") == 14
     evidence_map = page("evidence-map.md", "evidence-map.md.j2")
     assert "more on the condition's page" in evidence_map
+
+
+def test_an_outcome_page_splits_results_in_words_and_is_rendered_again_when_sections_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """How long a section may be depends on the number of records, so it is one of an
+    outcome page's inputs: an incremental run renders the page again when it changes."""
+    from dataclasses import replace
+
+    from generator.render import page_inputs, render_one
+    from tests.test_exports import real_site
+
+    site = real_site()
+    found = next(f for domains in site.outcomes.values() for f in domains.values() if f.worded)
+    found = replace(found, worded=tuple(found.worded) * 12)
+    path = PurePosixPath(f"outcomes/{found.condition}/{found.domain}.md")
+    records = {s.id: "digest" for s in site.studies}
+    before = page_inputs(site, path, "outcome-domain.md.j2", {"found": found}, records)
+    _as_if_large(monkeypatch, 1_000)  # 10 rows a section
+    after = page_inputs(site, path, "outcome-domain.md.j2", {"found": found}, records)
+    assert before != after
+    page = str(render_one(site, path, "outcome-domain.md.j2", {"found": found}))
+    words = page.split("## Results reported in words")[1]
+    assert words.count("\n### ") >= 2  # (a study's rows stay in one section)
