@@ -698,10 +698,10 @@ SEARCH_ITEMS_PER_RECORD = 25
 (the sections of its page, about 14, and its share of the outcome pages, about 7)."""
 SEARCH_ITEMS_BESIDE = 2_000
 """Items of the pages that do not grow with the records (1,638 in all at 91 records)."""
-ROW_WORDS = {"studies": 150, "worded": 100, "trials": 70, "harms": 60, "list": 50}
+ROW_WORDS = {"studies": 200, "worded": 100, "trials": 70, "harms": 60, "list": 50}
 """Words in one row of each long table, generously: measured on synthetic records at 10,000,
-103 (a condition's or cell type's studies), 66 (an outcome's results in words), 46 (open
-trials), 35 (harms), 33 (all studies)."""
+103 to 167 (a condition's or cell type's studies), 51 (an outcome's results in words), 46
+(open trials), 35 (harms), 33 (all studies)."""
 
 
 def section_words(records: int) -> int:
