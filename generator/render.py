@@ -690,9 +690,9 @@ def map_column(code: str, vocabulary_name: str) -> str:
 
 _CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAP_CELL_LINKS = 25
-"""Studies named in one cell of an evidence-map table; the rest are counted, and listed on the
-condition's page. Keeps the map readable, and its size (and search-index section) fixed, as
-the records grow."""
+"""Studies named in one cell of an evidence-map table at most (fewer on a large site, so that
+each table stays within one search section: Site.fits); the rest are counted, and listed on
+the condition's page. Keeps the map readable, and its size bounded, as the records grow."""
 
 
 MAP_LINK_WORDS = 5
