@@ -337,6 +337,7 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
     files cite stay whole."""
     names, problems = record_paths(paths.studies)
     folder = paths.record_cache if records and paths.studies.is_dir() else None
+    digests = records or {}
     found: dict[Path, RawRecord | Issue] = {}
     record_issues: dict[Path, list[Issue]] = {}
     studies: dict[Path, Study] = {}
@@ -358,21 +359,23 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
     for path in names:
         by_shard.setdefault(shard_of(path.name) if folder else 0, []).append(path)
     for shard, members in sorted(by_shard.items()):
-        cached = read_shard(folder, shard, paths.studies) if folder and records else {}
-        wanted = {(path.name, records.get(path.name, "")) for path in members} if records else {}
-        if folder and wanted != cached.keys():
-            shards[shard] = {}
+        if folder is None:  # no cache: every record is read
+            todo += members
+            continue
+        cached = read_shard(folder, shard, paths.studies)
+        keys = {path: (path.name, digests.get(path.name, "")) for path in members}
+        if set(keys.values()) != cached.keys():
+            shards[shard] = {}  # stale: rewritten after a successful run
         for path in members:
-            key = (path.name, records.get(path.name, "")) if records else ("", "")
-            record = cached.get(key) if cached else None
+            record = cached.get(keys[path])
             if record is None:
                 todo.append(path)
                 continue
             if shard in shards:
-                shards[shard][path.name] = cache_entry(*key, record)
+                shards[shard][path.name] = cache_entry(*keys[path], record)
             keep(path, record, [])  # cached only after passing every rule
     todo.sort()
-    items = [(path, records.get(path.name) if folder and records else None, lean) for path in todo]
+    items = [(path, digests.get(path.name) if folder else None, lean) for path in todo]
     for path, (read, issues, entry, line) in zip(
         todo, _map(_read_and_check, items, jobs), strict=True
     ):
@@ -542,8 +545,8 @@ def _map(function: Callable[[T], R], items: list[T], jobs: int) -> Iterator[R]:
     from generator.validate import warm_up
 
     warm_up()  # the compiled schema, built once here rather than once per worker
-    # Few, large batches: the field names of the records in one batch arrive as one copy (the
-    # loader shares them; pickling keeps that within a batch), so fewer copies are held.
+    # Batches of a quarter of a worker's share: few round trips, and the field names the
+    # loader shares stay shared within a batch (pickling keeps that; no saving was measured).
     return _forked_map(function, items, jobs, chunksize=max(8, len(items) // (4 * jobs)))
 
 

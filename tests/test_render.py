@@ -487,6 +487,10 @@ def test_on_a_large_site_long_lists_are_cut_to_what_one_search_section_holds(
     assert news.split("## Evidence events")[1].split("\n## ")[0].count("\n- **") == 14
     evidence_map = page("evidence-map.md", "evidence-map.md.j2")
     assert "more on the condition's page" in evidence_map
+    cells = [
+        c for line in evidence_map.splitlines() if line.startswith("| ") for c in line.split(" | ")
+    ]
+    assert max(cell.count("](studies/") for cell in cells) == 2
 
 
 def test_an_outcome_page_splits_results_in_words_and_is_rendered_again_when_sections_change(
