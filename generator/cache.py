@@ -10,10 +10,10 @@ output. When all of that is the same, there is nothing to do. Any difference, in
 generated page edited or deleted by hand, means a full run, which then writes only the pages
 whose bytes differ.
 
-Incremental runs: the state also keeps, for every page that belongs to one study (its page
-and citation files), a digest of what that page reads (render.page_inputs), with the digest
-of the site-wide inputs (code, glossary, config, editorial files). When the site-wide inputs
-are the same, a page whose inputs are the same and whose file is as the last run left it is
+Incremental runs: the state also keeps, for every page that reads only some records (a
+study's page and citation files, an outcome, condition or cell-type page), a digest of what
+that page reads (render.page_inputs), with the digest of the site-wide inputs (code,
+glossary, config, editorial files). When the site-wide inputs are the same, a page whose inputs are the same and whose file is as the last run left it is
 not rendered again. Parsed records are kept as JSON under .cache/, keyed by file name and
 digest, so an unchanged record is not parsed again. The cache is data, never code (no pickle),
 and an entry counts only while its file has the same inode and modification time as when it

@@ -1068,7 +1068,8 @@ def page_plan(site: Site) -> Iterator[PagePlan]:
 def page_inputs(
     site: Site, path: PurePosixPath, template: str, context: dict[str, Any], records: dict[str, str]
 ) -> str | None:
-    """What a page of one study or one outcome reads, as a text; None for pages that read more.
+    """What a page of one study, outcome, condition or cell type reads, as a text; None for
+    pages that read more (the lists, the map, the exports: every record).
 
     records maps each record id to the digest of its file; a Study is built from its record
     alone, so the digest stands for it. A study page also reads, through `site`, the studies
@@ -1077,9 +1078,11 @@ def page_inputs(
     The rest of the site (glossary, code, templates, mkdocs.yml) is covered by the caller.
     Two runs that give a page the same inputs render it to the same bytes, so an incremental
     run renders only pages whose inputs changed; anything not listed must stay out of
-    study.md.j2 and the citation exports, or be added here. An outcome page (one condition, one
-    domain) reads only the results of the studies in it, which are built from those studies,
-    and how long a section may be (Site.section_words, from the number of records).
+    study.md.j2, condition.md.j2, cell-type.md.j2, outcome-domain.md.j2 and the citation
+    exports, or be added here. An outcome page (one condition, one domain) reads only the
+    results of the studies in it, which are built from those studies, and how long a section
+    may be (Site.section_words, from the number of records); for condition and cell-type
+    pages see _listing_inputs.
     """
     if template == "outcome-domain.md.j2":  # reads `found` (built from its studies alone)
         found: DomainResults = context["found"]  # and how long a section may be
@@ -1093,6 +1096,8 @@ def page_inputs(
             [template, found.condition, found.domain, str(site.section_words), *rows]
             + [f"{i}:{records[i]}" for i in ids]
         )
+    if template in ("condition.md.j2", "cell-type.md.j2"):
+        return _listing_inputs(site, template, context, records)
     study: Study | None = context.get("study")
     if study is None:
         return None
@@ -1114,6 +1119,35 @@ def page_inputs(
             site.repository,
             *(f"{kind}={ident}" for kind, ident in related),
             *(f"{ident}:{records.get(ident, '-')}" for ident in ids),
+        ]
+    )
+
+
+def _listing_inputs(
+    site: Site, template: str, context: dict[str, Any], records: dict[str, str]
+) -> str:
+    """What a condition or cell-type page reads: its studies (their tables, summary of
+    findings, outcome links and open trials are built from them alone), the studies their
+    reviews include and every study a key message cites (by name and link), the date the
+    site was last checked, and how long a section may be. The key messages themselves are
+    site-wide inputs, covered by the caller."""
+    studies: tuple[Study, ...] = context["studies"]
+    listed = [study.id for study in studies]
+    named = {inc.record for s in studies if s.pooled for inc in s.pooled.includes if inc.record}
+    named |= {
+        ident
+        for message in site.key_messages.values()
+        for sentence in message.sentences
+        for ident in sentence.cites
+    }
+    return "\0".join(
+        [
+            template,
+            str(context.get("condition") or context.get("cell_type")),
+            site.last_updated,
+            str(site.section_words),
+            "|".join(listed),
+            *(f"{ident}:{records.get(ident, '-')}" for ident in sorted({*listed, *named})),
         ]
     )
 

@@ -91,6 +91,14 @@ def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return rendered
 
 
+KEY_MESSAGE_CITES = {
+    ident
+    for message in yaml.safe_load((ROOT / "data" / "key-messages.yaml").read_text())["messages"]
+    for sentence in message["sentences"]
+    for ident in sentence["cites"]
+}
+"""Records the key messages cite: a change to one is read by every condition page."""
+
 EDITS = [
     ("passion-phase-1", rename),  # one report of a trial with several
     ("passion-2-year-follow-up", resummarise),
@@ -98,6 +106,8 @@ EDITS = [
     ("eggenberger-2019-meta-analysis", rename),  # a review that includes records
     ("cochrane-stem-cells-hie-2020", rename),  # related to other records
     ("amanat-2021-cord-tissue-msc-cp", resummarise),
+    ("boruczkowski-2019-wharton-jelly-msc-cp", rename),  # cited by nothing: one condition page
+    ("cochrane-stem-cells-neonatal-stroke", resummarise),  # a review, cited by nothing
 ]
 
 
@@ -116,6 +126,11 @@ def test_one_edit_renders_only_its_pages_and_equals_a_cold_run(
     assert f"studies/{name}.md" in rendered
     study_pages = [p for p in rendered if p.startswith("studies/") and p != "studies/index.md"]
     assert len(study_pages) < report.records // 4  # not every study page again
+    record = yaml.safe_load((project / "studies" / f"{name}.yaml").read_text(encoding="utf-8"))
+    conditions = {p for p in rendered if p.startswith("conditions/") and p != "conditions/index.md"}
+    assert conditions  # its own condition's page at least, and not all of them when one will do
+    if len(record["conditions"]) == 1 and name not in KEY_MESSAGE_CITES:
+        assert conditions == {f"conditions/{record['conditions'][0]}.md"}
     monkeypatch.undo()
     assert tree(project) == cold(project, tmp_path)
 
@@ -187,6 +202,12 @@ def test_the_real_records_are_what_the_edits_say(generated: Path) -> None:
     assert "\ntrial:" in text["passion-phase-1"]
     assert "record: chen-2013-neural-stem-like-cells-cp" in text["eggenberger-2019-meta-analysis"]
     assert "\nrelated:" in text["cochrane-stem-cells-hie-2020"]
+    for uncited in (
+        "boruczkowski-2019-wharton-jelly-msc-cp",
+        "cochrane-stem-cells-neonatal-stroke",
+    ):
+        assert uncited not in KEY_MESSAGE_CITES  # so only its own condition's page is rendered
+        assert not any(f"record: {uncited}\n" in other for other in text.values())
 
 
 def test_a_parallel_run_equals_a_single_process_run(

@@ -515,3 +515,48 @@ def test_an_outcome_page_splits_results_in_words_and_is_rendered_again_when_sect
     page = str(render_one(site, path, "outcome-domain.md.j2", {"found": found}))
     words = page.split("## Results reported in words")[1]
     assert words.count("\n### ") >= 2  # (a study's rows stay in one section)
+
+
+@pytest.mark.parametrize("template", ["condition.md.j2", "cell-type.md.j2"])
+def test_a_condition_or_cell_type_page_reads_what_its_inputs_name(
+    template: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its inputs change with each thing the page reads, and only with those: the digests of
+    its studies, of the studies its reviews include and of those the key messages cite, the
+    date the site was last checked and the section length; not with another study's digest."""
+    from dataclasses import replace
+
+    from generator.render import page_inputs
+    from tests.test_exports import real_site
+
+    site = real_site()
+    key = "condition" if template == "condition.md.j2" else "cell_type"
+    groups = site.by_condition if key == "condition" else site.by_cell_type
+    name, studies = next(
+        (n, group)
+        for n, group in groups.items()
+        if any(s.pooled and s.pooled.includes for s in group)
+    )
+    context = {key: name, "studies": studies}
+    path = PurePosixPath(f"{key}s/{name}.md")
+    records = {s.id: "digest" for s in site.studies}
+    before = page_inputs(site, path, template, context, records)
+    assert before is not None
+
+    def changed(ident: str) -> bool:
+        return page_inputs(site, path, template, context, {**records, ident: "new"}) != before
+
+    included = next(
+        inc.record for s in studies if s.pooled for inc in s.pooled.includes if inc.record
+    )
+    cites = {i for m in site.key_messages.values() for s in m.sentences for i in s.cites}
+    includes = {i.record for s in studies if s.pooled for i in s.pooled.includes}
+    outside = next(s.id for s in site.studies if s not in studies and s.id not in cites | includes)
+    assert changed(studies[0].id)
+    assert changed(included)
+    assert changed(sorted(cites)[0])
+    assert not changed(outside)
+    later = replace(site, last_updated="2999-01-01")
+    assert page_inputs(later, path, template, context, records) != before
+    _as_if_large(monkeypatch, 1_000)
+    assert page_inputs(site, path, template, context, records) != before
