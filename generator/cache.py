@@ -13,12 +13,13 @@ whose bytes differ.
 Incremental runs: the state also keeps, for every page that reads only some records (a
 study's page and citation files, an outcome, condition or cell-type page), a digest of what
 that page reads (render.page_inputs), with the digest of the site-wide inputs (code,
-glossary, config, editorial files). When the site-wide inputs are the same, a page whose inputs are the same and whose file is as the last run left it is
-not rendered again. Parsed records are kept as JSON under .cache/, keyed by file name and
-digest, so an unchanged record is not parsed again. The cache is data, never code (no pickle),
-and an entry counts only while its file has the same inode and modification time as when it
-was written: a cache file that came with a checkout (say, committed in a pull request) can
-never stand in for the records beside it.
+glossary, config, editorial files). When the site-wide inputs are the same, a page whose
+inputs are the same and whose file is as the last run left it is not rendered again. Parsed
+records are kept as JSON under .cache/, keyed by file name and digest, so an unchanged record
+is not parsed again (nor written out as JSON again: its entry holds its dataset line). The
+cache is data, never code (no pickle), and an entry counts only while its file has the same
+inode and modification time as when it was written: a cache file that came with a checkout
+(say, committed in a pull request) can never stand in for the records beside it.
 """
 
 from __future__ import annotations
@@ -124,15 +125,18 @@ def _file_stamp(path: Path) -> list[int] | None:
     return [info.st_ino, info.st_mtime_ns, info.st_size]
 
 
-def read_shard(folder: Path, shard: int, studies: Path) -> dict[tuple[str, str], RawRecord]:
-    """Parsed records from earlier runs in one shard, by (file name, file digest); {} when
-    none is usable. (Read a shard at a time: the parsed data of every record at once would be
-    450 MB at 10,000 records.)
+def read_shard(
+    folder: Path, shard: int, studies: Path
+) -> dict[tuple[str, str], tuple[RawRecord, str]]:
+    """Parsed records from earlier runs in one shard, by (file name, file digest), each with
+    its data as the JSON text it was saved as (the record's line of the dataset download, so
+    it is not made again); {} when none is usable. (Read a shard at a time: the parsed data
+    of every record at once would be 450 MB at 10,000 records.)
 
     An entry is used only while its file has the inode, modification time and size it had
     when the entry was written (and so the bytes it was parsed from: the record keeps no copy
     of its text, and reads the file again if a problem has to be located in it)."""
-    found: dict[tuple[str, str], RawRecord] = {}
+    found: dict[tuple[str, str], tuple[RawRecord, str]] = {}
     try:
         cached = json.loads((folder / f"{shard:02d}.json").read_bytes())
         if cached["version"] != _code_digest():
@@ -146,12 +150,15 @@ def read_shard(folder: Path, shard: int, studies: Path) -> dict[tuple[str, str],
             if "/" in name or shard_of(name) != shard or stamp != _file_stamp(studies / name):
                 continue
             printed = {tuple(where): str(text) for where, text in entry["printed"]}
-            if isinstance(entry["data"], dict):
-                share_text(entry["data"])  # as the parser does (130 MB at 10,000 records)
-            record = RawRecord(studies / name, entry["data"], printed=printed)
-        except (KeyError, TypeError, ValueError):
+            line = entry["data"]
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                continue
+            share_text(data)  # as the parser does (130 MB at 10,000 records)
+            record = RawRecord(studies / name, data, printed=printed)
+        except (KeyError, TypeError, ValueError, RecursionError):
             continue
-        found[(name, digest)] = record
+        found[(name, digest)] = (record, line)
     return found
 
 
@@ -171,13 +178,14 @@ def save_record_cache(
     folder: Path, shards: Mapping[int, Mapping[str, str | None]], data: Callable[[str], str]
 ) -> None:
     """Rewrite the given shards with their entries (file name -> cache_entry text; None:
-    not cached) and each record's data as JSON text (data(file name)); a shard left with
-    none is deleted. (The data is the text the dataset download holds: not kept twice.)"""
+    not cached) and each record's data as JSON text (data(file name)), kept as a JSON string
+    so that read_shard gets that text back as it was; a shard left with none is deleted.
+    (The data is the text the dataset download holds: not kept twice.)"""
     folder.mkdir(parents=True, exist_ok=True)
     version = json.dumps(_code_digest())
     for shard, by_name in sorted(shards.items()):
         entries = [
-            f'{entry}, "data": {data(name)}}}'
+            f'{entry}, "data": {json.dumps(data(name), ensure_ascii=False)}}}'
             for name, entry in sorted(by_name.items())
             if entry is not None
         ]

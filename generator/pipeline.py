@@ -367,13 +367,14 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
         if set(keys.values()) != cached.keys():
             shards[shard] = {}  # stale: rewritten after a successful run
         for path in members:
-            record = cached.get(keys[path])
-            if record is None:
+            hit = cached.get(keys[path])
+            if hit is None:
                 todo.append(path)
                 continue
+            record, saved = hit
             if shard in shards:
                 shards[shard][path.name] = cache_entry(*keys[path], record)
-            keep(path, record, [])  # cached only after passing every rule
+            keep(path, record, [], pack(saved) if lean else b"")  # cached after passing every rule
     todo.sort()
     items = [(path, digests.get(path.name) if folder else None, lean) for path in todo]
     for path, (read, issues, entry, line) in zip(

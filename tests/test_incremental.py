@@ -292,7 +292,9 @@ def test_a_cache_that_came_with_the_files_is_not_trusted(project: Path, tmp_path
     for path in entries:
         shard = json.loads(path.read_text(encoding="utf-8"))
         for entry in shard["records"].values():
-            entry["data"]["short_name"] = "TAMPERED"
+            data = json.loads(entry["data"])  # the record's data, as JSON text
+            data["short_name"] = "TAMPERED"
+            entry["data"] = json.dumps(data)
         path.write_text(json.dumps(shard), encoding="utf-8")
     moved = Path(shutil.copytree(project, tmp_path / "checkout"))
     (moved / ".generator-state.json").unlink()
@@ -378,6 +380,32 @@ def test_one_edit_rewrites_one_shard_of_the_record_cache(project: Path) -> None:
     assert [name for name in after if after[name] != before[name]] == [
         f"{generator.cache.shard_of('passion-phase-1.yaml'):02d}.json"
     ]
+
+
+def test_a_cached_record_keeps_its_saved_dataset_line(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After one edit, only the edited record is written out as JSON again: every other
+    record's line of the dataset download is the text its cache entry holds."""
+    import generator.model
+
+    (project / ".generator-state.json").unlink()  # a full run: the copy's files have new
+    generate_site(Paths.from_root(project))  # inodes, so their cache entries are made again
+    made: list[str] = []
+    real = generator.model.record_json
+
+    def counting(data: dict[str, Any]) -> str:
+        made.append(str(data["id"]))
+        return real(data)
+
+    monkeypatch.setattr(generator.model, "record_json", counting)
+    monkeypatch.setattr(generator.pipeline, "record_json", counting)
+    monkeypatch.setenv("GENERATOR_JOBS", "1")  # counted in this process
+    edit(project, "passion-phase-1", rename)
+    generate_site(Paths.from_root(project))
+    assert made == ["passion-phase-1"]
+    monkeypatch.undo()
+    assert tree(project) == cold(project, tmp_path)
 
 
 @pytest.mark.parametrize("cached", [False, True])
