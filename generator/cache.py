@@ -125,18 +125,23 @@ def _file_stamp(path: Path) -> list[int] | None:
     return [info.st_ino, info.st_mtime_ns, info.st_size]
 
 
+Saved = tuple[str, dict[str, str]]
+"""What the cache keeps of a record besides its parsed data: that data as JSON text (the
+record's line of the dataset download) and texts made from the record alone, by name (e.g.
+its rows of the results download), so that an unchanged record's are not made again."""
+
+
 def read_shard(
     folder: Path, shard: int, studies: Path
-) -> dict[tuple[str, str], tuple[RawRecord, str]]:
+) -> dict[tuple[str, str], tuple[RawRecord, Saved]]:
     """Parsed records from earlier runs in one shard, by (file name, file digest), each with
-    its data as the JSON text it was saved as (the record's line of the dataset download, so
-    it is not made again); {} when none is usable. (Read a shard at a time: the parsed data
-    of every record at once would be 450 MB at 10,000 records.)
+    what else was saved of it (Saved); {} when none is usable. (Read a shard at a time: the
+    parsed data of every record at once would be 450 MB at 10,000 records.)
 
     An entry is used only while its file has the inode, modification time and size it had
     when the entry was written (and so the bytes it was parsed from: the record keeps no copy
     of its text, and reads the file again if a problem has to be located in it)."""
-    found: dict[tuple[str, str], tuple[RawRecord, str]] = {}
+    found: dict[tuple[str, str], tuple[RawRecord, Saved]] = {}
     try:
         cached = json.loads((folder / f"{shard:02d}.json").read_bytes())
         if cached["version"] != _code_digest():
@@ -150,15 +155,17 @@ def read_shard(
             if "/" in name or shard_of(name) != shard or stamp != _file_stamp(studies / name):
                 continue
             printed = {tuple(where): str(text) for where, text in entry["printed"]}
-            line = entry["data"]
+            line, pieces = entry["data"], entry["pieces"]
             data = json.loads(line)
-            if not isinstance(data, dict):
+            if not isinstance(data, dict) or not isinstance(pieces, dict):
+                continue
+            if not all(isinstance(text, str) for text in pieces.values()):
                 continue
             share_text(data)  # as the parser does (130 MB at 10,000 records)
             record = RawRecord(studies / name, data, printed=printed)
         except (KeyError, TypeError, ValueError, RecursionError):
             continue
-        found[(name, digest)] = (record, line)
+        found[(name, digest)] = (record, (line, pieces))
     return found
 
 
@@ -175,17 +182,17 @@ def cache_entry(name: str, digest: str, record: RawRecord) -> str | None:
 
 
 def save_record_cache(
-    folder: Path, shards: Mapping[int, Mapping[str, str | None]], data: Callable[[str], str]
+    folder: Path, shards: Mapping[int, Mapping[str, str | None]], saved: Callable[[str], Saved]
 ) -> None:
     """Rewrite the given shards with their entries (file name -> cache_entry text; None:
-    not cached) and each record's data as JSON text (data(file name)), kept as a JSON string
-    so that read_shard gets that text back as it was; a shard left with none is deleted.
-    (The data is the text the dataset download holds: not kept twice.)"""
+    not cached) and what else is kept of each record (saved(file name)), its texts as JSON
+    strings so that read_shard gets them back as they were; a shard left with none is
+    deleted. (The data is the text the dataset download holds: not kept twice.)"""
     folder.mkdir(parents=True, exist_ok=True)
     version = json.dumps(_code_digest())
     for shard, by_name in sorted(shards.items()):
         entries = [
-            f'{entry}, "data": {json.dumps(data(name), ensure_ascii=False)}}}'
+            f"{entry}, {_saved_json(saved(name))}}}"
             for name, entry in sorted(by_name.items())
             if entry is not None
         ]
@@ -194,6 +201,14 @@ def save_record_cache(
             path.unlink(missing_ok=True)
             continue
         write_if_changed(path, f'{{"version": {version}, "records": {{{", ".join(entries)}}}}}\n')
+
+
+def _saved_json(saved: Saved) -> str:
+    line, pieces = saved
+    return (
+        f'"data": {json.dumps(line, ensure_ascii=False)}, '
+        f'"pieces": {json.dumps(pieces, ensure_ascii=False, sort_keys=True)}'
+    )
 
 
 def shard_of(name: str) -> int:

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 from generator.collate import EvidenceEvent, Site, comparison_class, direction, is_pooled
-from generator.model import Effect, GroupValue, Reference, Study
+from generator.model import Effect, GroupValue, Reference, Study, unpack
 from generator.schema import annotated, having, labels
 
 # --- names ---------------------------------------------------------------------------------
@@ -440,12 +440,20 @@ def results_csv(site: Site) -> str:
     """Every group value and effect as one row (long format): R's metafor or pandas read it
     without reshaping. Sorted by record id, then in record order."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([name for name, _ in RESULTS_COLUMNS])
+    csv.writer(out, lineterminator="\n").writerow([name for name, _ in RESULTS_COLUMNS])
     for study in sorted(site.studies, key=lambda s: s.id):
-        results: tuple[GroupValue | Effect, ...] = (*study.group_values, *study.effects)
-        for result in results:
-            writer.writerow(_result_row(study, result))
+        out.write(unpack(study.results_packed) if study.results_packed else result_rows(study))
+    return out.getvalue()
+
+
+def result_rows(study: Study) -> str:
+    """One study's rows of the results download (made from the study alone, so they can be
+    kept with its record between runs: see Study.results_packed)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    results: tuple[GroupValue | Effect, ...] = (*study.group_values, *study.effects)
+    for result in results:
+        writer.writerow(_result_row(study, result))
     return out.getvalue()
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from generator.cache import (
     RECORD_CACHE,
     STATE_FILE,
+    Saved,
     State,
     Stats,
     cache_entry,
@@ -56,6 +57,7 @@ from generator.model import (
     build_study,
     pack,
     record_json,
+    unpack,
     with_printed,
 )
 from generator.report import curation_warnings
@@ -345,12 +347,18 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
     todo: list[Path] = []
     whole = _cited_names(paths) if lean else set()
 
-    def keep(path: Path, record: RawRecord, issues: list[Issue], line: bytes = b"") -> None:
+    def keep(
+        path: Path,
+        record: RawRecord,
+        issues: list[Issue],
+        line: bytes = b"",
+        pieces: Mapping[str, str] | None = None,
+    ) -> None:
         record_issues[path] = issues
         if lean and not issues:
             from generator.validate import for_cross_rules
 
-            studies[path] = build_study(record.data, record.printed, line)
+            studies[path] = _with_pieces(build_study(record.data, record.printed, line), pieces)
             if path.name not in whole:
                 record = for_cross_rules(record)
         found[path] = record
@@ -371,10 +379,11 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
             if hit is None:
                 todo.append(path)
                 continue
-            record, saved = hit
+            record, (saved, pieces) = hit
             if shard in shards:
                 shards[shard][path.name] = cache_entry(*keys[path], record)
-            keep(path, record, [], pack(saved) if lean else b"")  # cached after passing every rule
+            # (cached only after passing every rule)
+            keep(path, record, [], pack(saved) if lean else b"", pieces)
     todo.sort()
     items = [(path, digests.get(path.name) if folder else None, lean) for path in todo]
     for path, (read, issues, entry, line) in zip(
@@ -394,6 +403,20 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
         else:
             loaded.append(item)
     return Loaded(LoadResult(loaded, problems), record_issues, studies, shards)
+
+
+def _with_pieces(study: Study, pieces: Mapping[str, str] | None) -> Study:
+    """The study with the texts made from it alone that site-wide downloads join (its rows
+    of the results download), packed: from the record cache when it has them, else made."""
+    from generator.export import result_rows
+
+    rows = (pieces or {}).get("results_csv")
+    return replace(study, results_packed=pack(rows if rows is not None else result_rows(study)))
+
+
+def _saved(study: Study) -> Saved:
+    """What the record cache keeps of a study besides its parsed data (see cache.Saved)."""
+    return study.record_json, {"results_csv": unpack(study.results_packed)}
 
 
 def _read_and_check(
@@ -460,9 +483,7 @@ def _generate(
     wrote_abbr = write_if_changed(paths.abbreviations, abbreviations)
     if loaded.cache_shards and paths.record_cache:
         by_name = {path.name: study for path, study in loaded.studies.items()}
-        save_record_cache(
-            paths.record_cache, loaded.cache_shards, lambda name: by_name[name].record_json
-        )
+        save_record_cache(paths.record_cache, loaded.cache_shards, lambda n: _saved(by_name[n]))
     summary = GenerateReport(
         records=len(site.studies),
         files=report.written + report.unchanged + 1,  # + the abbreviation list

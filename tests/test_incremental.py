@@ -382,11 +382,13 @@ def test_one_edit_rewrites_one_shard_of_the_record_cache(project: Path) -> None:
     ]
 
 
-def test_a_cached_record_keeps_its_saved_dataset_line(
+def test_a_cached_record_keeps_its_dataset_line_and_results_rows(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After one edit, only the edited record is written out as JSON again: every other
-    record's line of the dataset download is the text its cache entry holds."""
+    """After one edit, only the edited record is written out as JSON again and only its rows
+    of the results download are made again: every other record's are the texts its cache
+    entry holds."""
+    import generator.export
     import generator.model
 
     (project / ".generator-state.json").unlink()  # a full run: the copy's files have new
@@ -400,10 +402,19 @@ def test_a_cached_record_keeps_its_saved_dataset_line(
 
     monkeypatch.setattr(generator.model, "record_json", counting)
     monkeypatch.setattr(generator.pipeline, "record_json", counting)
+    rows: list[str] = []
+    real_rows = generator.export.result_rows
+
+    def counting_rows(study: Any) -> str:
+        rows.append(study.id)
+        return real_rows(study)
+
+    monkeypatch.setattr(generator.export, "result_rows", counting_rows)
     monkeypatch.setenv("GENERATOR_JOBS", "1")  # counted in this process
     edit(project, "passion-phase-1", rename)
     generate_site(Paths.from_root(project))
     assert made == ["passion-phase-1"]
+    assert rows == ["passion-phase-1"]
     monkeypatch.undo()
     assert tree(project) == cold(project, tmp_path)
 
