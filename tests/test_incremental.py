@@ -99,6 +99,21 @@ KEY_MESSAGE_CITES = {
 }
 """Records the key messages cite: a change to one is read by every condition page."""
 
+
+def count_parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The record files parsed from now on (by this process), by name."""
+    parsed: list[str] = []
+    real = generator.pipeline.load_file
+
+    def counting(path: Path) -> Any:
+        if path.parent.name == "studies":
+            parsed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(generator.pipeline, "load_file", counting)
+    return parsed
+
+
 EDITS = [
     ("passion-phase-1", rename),  # one report of a trial with several
     ("passion-2-year-follow-up", resummarise),
@@ -174,8 +189,16 @@ def test_a_changed_glossary_renders_every_page(
     assert tree(project) == cold(project, tmp_path)
 
 
-def test_a_damaged_record_cache_means_parsing_again(project: Path, tmp_path: Path) -> None:
+def _cache_usable(project: Path) -> Paths:
+    """A full run on the copy, whose files have new inodes: its cache entries are then valid."""
+    (project / ".generator-state.json").unlink()
     paths = Paths.from_root(project)
+    generate_site(paths)
+    return paths
+
+
+def test_a_damaged_record_cache_means_parsing_again(project: Path, tmp_path: Path) -> None:
+    paths = _cache_usable(project)
     assert paths.record_cache is not None
     entries = sorted(paths.record_cache.glob("*.json"))
     assert entries
@@ -183,6 +206,40 @@ def test_a_damaged_record_cache_means_parsing_again(project: Path, tmp_path: Pat
         entry.write_bytes(b"not JSON {")
     edit(project, "passion-phase-1", rename)
     generate_site(paths)
+    assert tree(project) == cold(project, tmp_path)
+
+
+DAMAGE = {
+    "data not JSON": lambda entry: entry.update(data="{not JSON"),
+    "data not an object": lambda entry: entry.update(data="[1, 2]"),
+    "data not text": lambda entry: entry.update(data={"id": "x"}),
+    "pieces not an object": lambda entry: entry.update(pieces=["results_csv"]),
+    "a piece not text": lambda entry: entry.update(pieces={"results_csv": 5}),
+    "no pieces": lambda entry: entry.pop("pieces"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_damaged_cache_entry_means_parsing_that_record_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Callable[[Any], Any]
+) -> None:
+    """Only the damaged entry's record is parsed again; the others come from the cache, and
+    the output equals a cold run's."""
+    import json
+
+    paths = _cache_usable(project)
+    assert paths.record_cache is not None
+    name = "accent-cp.yaml"
+    shard = paths.record_cache / f"{generator.cache.shard_of(name):02d}.json"
+    body = json.loads(shard.read_text(encoding="utf-8"))
+    damage(body["records"][name])
+    shard.write_text(json.dumps(body), encoding="utf-8")
+    edit(project, "passion-phase-1", rename)
+    parsed = count_parsed(monkeypatch)
+    monkeypatch.setenv("GENERATOR_JOBS", "1")  # counted in this process
+    generate_site(paths)
+    assert sorted(parsed) == ["accent-cp.yaml", "passion-phase-1.yaml"]
+    monkeypatch.undo()
     assert tree(project) == cold(project, tmp_path)
 
 
@@ -263,19 +320,9 @@ def test_a_parallel_run_from_the_command_line_ends(tmp_path: Path) -> None:
 def test_unchanged_records_come_from_the_cache_and_are_not_parsed_again(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    paths = Paths.from_root(project)
-    (project / ".generator-state.json").unlink()  # a full run: the copy's files have new inodes
-    generate_site(paths)
+    paths = _cache_usable(project)
     edit(project, "passion-phase-1", rename)
-    parsed: list[str] = []
-    real = generator.pipeline.load_file
-
-    def counting(path: Path) -> Any:
-        if path.parent.name == "studies":
-            parsed.append(path.name)
-        return real(path)
-
-    monkeypatch.setattr(generator.pipeline, "load_file", counting)
+    parsed = count_parsed(monkeypatch)
     generate_site(paths)
     assert parsed == ["passion-phase-1.yaml"]
 
@@ -337,9 +384,7 @@ def test_cached_records_skip_their_own_rules_but_not_the_cross_record_ones(
 ) -> None:
     """A record from the cache passed every per-record rule under the same code; the rules
     across records still run on it, and a problem in it is still located in its file."""
-    paths = Paths.from_root(project)
-    (project / ".generator-state.json").unlink()  # a full run: the copy's files have new inodes
-    generate_site(paths)
+    paths = _cache_usable(project)
     checked: list[str] = []
     real = generator.validate.check_record
 
@@ -367,9 +412,7 @@ def test_cached_records_skip_their_own_rules_but_not_the_cross_record_ones(
 
 
 def test_one_edit_rewrites_one_shard_of_the_record_cache(project: Path) -> None:
-    paths = Paths.from_root(project)
-    (project / ".generator-state.json").unlink()  # a full run: the copy's files have new inodes
-    generate_site(paths)
+    paths = _cache_usable(project)
     assert paths.record_cache is not None
     before = {p.name: p.read_bytes() for p in paths.record_cache.glob("*.json")}
     assert 1 < len(before) <= generator.cache.SHARDS  # not one file per record
@@ -391,8 +434,7 @@ def test_a_cached_record_keeps_its_dataset_line_and_results_rows(
     import generator.export
     import generator.model
 
-    (project / ".generator-state.json").unlink()  # a full run: the copy's files have new
-    generate_site(Paths.from_root(project))  # inodes, so their cache entries are made again
+    paths = _cache_usable(project)
     made: list[str] = []
     real = generator.model.record_json
 
@@ -412,7 +454,7 @@ def test_a_cached_record_keeps_its_dataset_line_and_results_rows(
     monkeypatch.setattr(generator.export, "result_rows", counting_rows)
     monkeypatch.setenv("GENERATOR_JOBS", "1")  # counted in this process
     edit(project, "passion-phase-1", rename)
-    generate_site(Paths.from_root(project))
+    generate_site(paths)
     assert made == ["passion-phase-1"]
     assert rows == ["passion-phase-1"]
     monkeypatch.undo()
