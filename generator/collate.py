@@ -716,7 +716,8 @@ Row = TypeVar("Row")
 
 def sections(rows: Sequence[Row], size: int | None = None) -> list[tuple[str | None, list[Row]]]:
     """A table's rows as (heading, rows) sections: one without a heading when it fits, else
-    sections of about `size` rows (default SECTION_ROWS) headed 'First study to last study'.
+    sections of about `size` rows (default SECTION_ROWS) headed 'Part 1 of 3: First study to
+    last study (200 records)', so that a reader sees at once that the list goes on in parts.
     A row is a Study or has one as `.study` (a harms row)."""
     size = size or SECTION_ROWS
     if len(rows) <= size:
@@ -731,7 +732,14 @@ def sections(rows: Sequence[Row], size: int | None = None) -> list[tuple[str | N
         if len(current) >= size and study(current[-1]).id != study(row).id:
             chunks.append([])
         chunks[-1].append(row)
-    return [(f"{study(c[0]).short_name} to {study(c[-1]).short_name}", c) for c in chunks]
+    parts: list[tuple[str | None, list[Row]]] = []
+    for number, chunk in enumerate(chunks, 1):
+        count = len({study(row).id for row in chunk})
+        first, last = study(chunk[0]).short_name, study(chunk[-1]).short_name
+        names = first if count == 1 else f"{first} to {last}"
+        records = "1 record" if count == 1 else f"{count} records"
+        parts.append((f"Part {number} of {len(chunks)}: {names} ({records})", chunk))
+    return parts
 
 
 GAP_MONTHS = 12

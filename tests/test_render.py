@@ -374,7 +374,11 @@ def test_a_long_harms_table_is_split_into_sections_keeping_each_study_together()
     rows = [row(n) for n in range(5)] + [row(5), row(5), row(5)] + [row(n) for n in range(6, 9)]
     assert sections(rows[:3], size=3) == [(None, rows[:3])]
     parts = sections(rows, size=6)
-    assert [heading for heading, _ in parts] == ["Study 00 to Study 05", "Study 06 to Study 08"]
+    assert [heading for heading, _ in parts] == [
+        "Part 1 of 2: Study 00 to Study 05 (6 records)",
+        "Part 2 of 2: Study 06 to Study 08 (3 records)",
+    ]
+    assert sections(rows[:4], size=3)[1][0] == "Part 2 of 2: Study 03 (1 record)"
     assert [len(chunk) for _, chunk in parts] == [8, 3]  # study 5's three rows stay together
     assert [r for _, chunk in parts for r in chunk] == rows
 
