@@ -16,10 +16,11 @@ that page reads (render.page_inputs), with the digest of the site-wide inputs (c
 glossary, config, editorial files). When the site-wide inputs are the same, a page whose
 inputs are the same and whose file is as the last run left it is not rendered again. Parsed
 records are kept as JSON under .cache/, keyed by file name and digest, so an unchanged record
-is not parsed again (nor written out as JSON again: its entry holds its dataset line). The
-cache is data, never code (no pickle), and an entry counts only while its file has the same
-inode and modification time as when it was written: a cache file that came with a checkout
-(say, committed in a pull request) can never stand in for the records beside it.
+is not parsed again, nor are the texts made from it alone made again (its entry holds its
+line of the dataset download and its rows of the results download: see Saved). The cache is
+data, never code (no pickle), and an entry counts only while its file has the same inode and
+modification time as when it was written: a cache file that came with a checkout (say,
+committed in a pull request) can never stand in for the records beside it.
 """
 
 from __future__ import annotations
