@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.load import RawRecord, share_text
@@ -217,12 +218,19 @@ def shard_of(name: str) -> int:
     return hashlib.blake2b(name.encode(), digest_size=2).digest()[0] % SHARDS
 
 
-def output_stats(root: Path, content: Path, extra: list[Path]) -> Stats:
-    """Size and modification time of every generated file now on disk, by path from root."""
+def output_stats(
+    root: Path,
+    content: Path,
+    extra: list[Path],
+    found: Mapping[PurePosixPath, os.stat_result] | None = None,
+) -> Stats:
+    """Size and modification time of every generated file now on disk, by path from root.
+    found: the content folder's generated files and their stat (write.owned_stats), when
+    the caller has them; else they are looked up."""
     prefix = content.relative_to(root).as_posix()
     stats: Stats = {
         f"{prefix}/{rel}": (info.st_size, info.st_mtime_ns)
-        for rel, info in owned_stats(content).items()
+        for rel, info in (owned_stats(content) if found is None else found).items()
     }
     for path in extra:
         if path.is_file():

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.cache import (
@@ -61,7 +61,7 @@ from generator.model import (
     with_printed,
 )
 from generator.report import curation_warnings
-from generator.write import Staging, write_if_changed
+from generator.write import Staging, owned_stats, write_if_changed
 
 if TYPE_CHECKING:
     from generator.render import PagePlan
@@ -288,18 +288,20 @@ def generate_site(paths: Paths, jobs: int | None = None) -> GenerateReport:
     digest = combined_digest(site_inputs, records)
     state = read_state(paths.state) if paths.state and digest else None
     now: Stats = {}
-    if state is not None and digest:
-        now = output_stats(paths.root, paths.content, [paths.abbreviations])
+    found: dict[PurePosixPath, os.stat_result] | None = None  # the generated files, looked at
+    if state is not None and digest:  # once for the whole run (40,000 files take 0.5 s)
+        found = owned_stats(paths.content)
+        now = output_stats(paths.root, paths.content, [paths.abbreviations], found)
         unchanged = _unchanged_since_last_run(state, digest, now)
         if unchanged:
             return unchanged
     previous = state if state is not None and state.site_inputs == site_inputs else None
     with _no_cycle_collection():
-        report, pages = _generate(
-            paths, records, previous, now, default_jobs() if jobs is None else jobs
+        report, pages, after = _generate(
+            paths, records, previous, now, found, default_jobs() if jobs is None else jobs
         )
     if paths.state and digest and site_inputs:
-        outputs = output_stats(paths.root, paths.content, [paths.abbreviations])
+        outputs = output_stats(paths.root, paths.content, [paths.abbreviations], after)
         save_state(paths.state, State(digest, outputs, asdict(report), site_inputs, pages))
     return report
 
@@ -445,10 +447,17 @@ def _read_and_check(
 
 
 def _generate(
-    paths: Paths, records: dict[str, str] | None, previous: State | None, now: Stats, jobs: int
-) -> tuple[GenerateReport, dict[str, str]]:
-    """Render and write; returns the report and, for the pages that read only part of the
-    records, what each read. now: the generated files on disk (sizes and times)."""
+    paths: Paths,
+    records: dict[str, str] | None,
+    previous: State | None,
+    now: Stats,
+    found: dict[PurePosixPath, os.stat_result] | None,
+    jobs: int,
+) -> tuple[GenerateReport, dict[str, str], dict[PurePosixPath, os.stat_result]]:
+    """Render and write; returns the report, for the pages that read only part of the
+    records what each read, and the generated files left on disk with their stat. now: the
+    generated files on disk (sizes and times); found: the same, as write.owned_stats gives
+    them (None: not looked at yet)."""
     loaded = _load(paths, records, jobs, lean=True)
     site = collate(paths, loaded.result, loaded.record_issues, loaded.studies)
     from generator.render import page_inputs, page_plan, render_abbreviations
@@ -474,12 +483,13 @@ def _generate(
         plan.append((path, template, context))
 
     abbreviations = render_abbreviations(site)
-    with Staging(paths.content) as staging:
+    with Staging(paths.content, found) as staging:
         changed = _render(site, plan, todo, jobs, staging)
         staged = [
             plan[index][0] for index, was_staged in zip(todo, changed, strict=True) if was_staged
         ]
         report = staging.commit([path for path, _, _ in plan], staged)
+        after = staging.files_after()
     wrote_abbr = write_if_changed(paths.abbreviations, abbreviations)
     if loaded.cache_shards and paths.record_cache:
         by_name = {path.name: study for path, study in loaded.studies.items()}
@@ -492,7 +502,7 @@ def _generate(
         removed=report.removed,
         latest_review=max((s.last_reviewed for s in site.studies), default="1970-01-01"),
     )
-    return summary, pages
+    return summary, pages, after
 
 
 PARALLEL_FROM = 400

@@ -46,11 +46,6 @@ class WriteReport:
     removed: int
 
 
-def owned_files(content_dir: Path) -> set[PurePosixPath]:
-    """Generated files currently on disk, relative to the content folder."""
-    return set(owned_stats(content_dir))
-
-
 def owned_stats(content_dir: Path) -> dict[PurePosixPath, os.stat_result]:
     """Generated files currently on disk (relative to the content folder) and their stat.
 
@@ -93,15 +88,21 @@ class Staging:
     removes the staging folder, so on any error the content folder is left exactly as it was.
     """
 
-    def __init__(self, content_dir: Path) -> None:
+    def __init__(
+        self, content_dir: Path, on_disk: Mapping[PurePosixPath, os.stat_result] | None = None
+    ) -> None:
+        """on_disk: the generated files on disk now (owned_stats), when the caller has just
+        looked (a walk over 40,000 files takes half a second); else they are looked up."""
         self.content_dir = content_dir
         remove_leftovers(content_dir.parent, f".{content_dir.name}{STAGING_PREFIX}")
         content_dir.parent.mkdir(parents=True, exist_ok=True)
         self.folder = Path(
             tempfile.mkdtemp(dir=content_dir.parent, prefix=f".{content_dir.name}{STAGING_PREFIX}")
         )
-        self.on_disk = owned_files(content_dir)  # compare only with files that exist
+        self.on_disk = owned_stats(content_dir) if on_disk is None else on_disk
+        """Compare only with files that exist."""
         self._folders: set[Path] = set()
+        self._after: dict[PurePosixPath, os.stat_result] | None = None
 
     def __enter__(self) -> Staging:
         return self
@@ -154,12 +155,23 @@ class Staging:
             raise WriteError(f"two pages would be written to {twice}")
         _check_targets(staged, self.content_dir)
         _move_in(self.folder, staged, self.content_dir)
-        stale = self.on_disk - seen
-        for rel in sorted(stale):
-            (self.content_dir / rel).unlink()
+        stale = self.on_disk.keys() - seen
+        for rel in sorted(stale):  # (missing_ok: on_disk may have been looked at earlier)
+            (self.content_dir / rel).unlink(missing_ok=True)
         for folder in OWNED_DIRS:
             _remove_empty_dirs(self.content_dir / folder)
+        after = {rel: info for rel, info in self.on_disk.items() if rel not in stale}
+        after.update((rel, os.stat(self.content_dir / rel)) for rel in staged)
+        self._after = after
         return WriteReport(len(staged), len(seen) - len(staged), len(stale))
+
+    def files_after(self) -> dict[PurePosixPath, os.stat_result]:
+        """After commit: the generated files on disk and their stat, as owned_stats would
+        find them, without walking the folder again (the files this run left alone keep the
+        stat they had before it: a file changed by hand meanwhile still shows as changed)."""
+        if self._after is None:
+            raise RuntimeError("files_after() before commit()")
+        return self._after
 
 
 _CHUNK = 1 << 20

@@ -55,6 +55,17 @@ def cold(project: Path, tmp_path: Path) -> dict[str, bytes]:
     return tree(other)
 
 
+def assert_state_matches_disk(project: Path) -> None:
+    """The state's record of the generated files (made from what the run wrote, without
+    walking the folder again) is what a walk over the folder finds now."""
+    paths = Paths.from_root(project)
+    assert paths.state is not None
+    state = generator.cache.read_state(paths.state)
+    assert state is not None
+    walked = generator.cache.output_stats(project, paths.content, [paths.abbreviations])
+    assert state.outputs == walked
+
+
 def edit(project: Path, name: str, change: Callable[[str], str]) -> None:
     record = project / "studies" / f"{name}.yaml"
     before = record.read_text(encoding="utf-8")
@@ -141,6 +152,7 @@ def test_one_edit_renders_only_its_pages_and_equals_a_cold_run(
     assert f"studies/{name}.md" in rendered
     study_pages = [p for p in rendered if p.startswith("studies/") and p != "studies/index.md"]
     assert len(study_pages) < report.records // 4  # not every study page again
+    assert_state_matches_disk(project)
     record = yaml.safe_load((project / "studies" / f"{name}.yaml").read_text(encoding="utf-8"))
     conditions = {p for p in rendered if p.startswith("conditions/") and p != "conditions/index.md"}
     assert conditions  # its own condition's page at least, and not all of them when one will do
@@ -164,6 +176,7 @@ def test_removed_and_added_records_equal_a_cold_run(project: Path, tmp_path: Pat
     (studies / "zzz-added-study.yaml").write_text(yaml.safe_dump(added), encoding="utf-8")
     generate_site(Paths.from_root(project))
     assert not (project / "content" / "studies" / f"{unreferenced.stem}.md").exists()
+    assert_state_matches_disk(project)
     assert tree(project) == cold(project, tmp_path)
 
 
@@ -202,6 +215,7 @@ def test_a_damaged_record_cache_means_parsing_again(project: Path, tmp_path: Pat
     assert paths.record_cache is not None
     entries = sorted(paths.record_cache.glob("*.json"))
     assert entries
+    assert_state_matches_disk(project)  # after a full run
     for entry in entries:
         entry.write_bytes(b"not JSON {")
     edit(project, "passion-phase-1", rename)

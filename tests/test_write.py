@@ -168,3 +168,33 @@ def test_a_page_is_compared_with_its_file_without_reading_it_whole(
     write_pages(pages(index_md=old), content)
     with Staging(content) as staging:
         assert staging.stage(PurePosixPath("index.md"), "x" * 10) is (old != "x" * 10)
+
+
+def test_staging_knows_the_files_after_commit_without_walking_the_folder_again(
+    tmp_path: Path,
+) -> None:
+    """files_after() equals a walk after commit: files left alone keep the stat they had,
+    staged ones get their new one, stale ones are gone. A file listed by an earlier look
+    that was deleted since is no error."""
+    from generator.write import Staging, owned_stats
+
+    content = tmp_path / "content"
+    write_pages(pages(index_md="same\n", harms_md="old\n", glossary_md="stale\n"), content)
+    (content / "studies").mkdir()
+    (content / "studies" / "gone.md").write_text("deleted below\n")
+    looked = owned_stats(content)
+    (content / "studies" / "gone.md").unlink()  # deleted after the caller looked
+    with Staging(content, looked) as staging:
+        kept, changed = PurePosixPath("index.md"), PurePosixPath("harms.md")
+        assert staging.stage(kept, "same\n") is False
+        assert staging.stage(changed, "new\n") is True
+        report = staging.commit([kept, changed], [changed])
+        after = staging.files_after()
+    assert (report.written, report.unchanged, report.removed) == (1, 1, 2)
+    walked = owned_stats(content)
+    assert after.keys() == walked.keys() == {kept, changed}
+    assert all(
+        (after[rel].st_size, after[rel].st_mtime_ns)
+        == (walked[rel].st_size, walked[rel].st_mtime_ns)
+        for rel in walked
+    )
