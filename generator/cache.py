@@ -25,10 +25,12 @@ committed in a pull request) can never stand in for the records beside it.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import sys
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -36,7 +38,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator.load import RawRecord, share_text
+from generator.load import MAX_BYTES, RawRecord, share_text
 from generator.write import owned_stats, write_if_changed
 
 STATE_FILE = ".generator-state.json"
@@ -127,10 +129,14 @@ def _file_stamp(path: Path) -> list[int] | None:
     return [info.st_ino, info.st_mtime_ns, info.st_size]
 
 
-Saved = tuple[str, dict[str, str]]
-"""What the cache keeps of a record besides its parsed data: that data as JSON text (the
-record's line of the dataset download) and texts made from the record alone, by name (e.g.
-its rows of the results download), so that an unchanged record's are not made again."""
+Saved = tuple[bytes, dict[str, bytes]]
+"""What the cache keeps of a record, packed (model.pack): its data as JSON text (the record's
+line of the dataset download, which read_shard parses) and texts made from the record alone,
+by name (its rows of the results download), so that an unchanged record's are neither made
+nor packed again. Kept in the shard as base64 text: a third of the size of the plain text."""
+MAX_UNPACKED = 4 * MAX_BYTES
+"""A packed text that unpacks to more than this is refused (a record is at most MAX_BYTES of
+YAML; its JSON is about as long)."""
 
 
 def read_shard(
@@ -157,18 +163,31 @@ def read_shard(
             if "/" in name or shard_of(name) != shard or stamp != _file_stamp(studies / name):
                 continue
             printed = {tuple(where): str(text) for where, text in entry["printed"]}
-            line, pieces = entry["data"], entry["pieces"]
-            data = json.loads(line)
-            if not isinstance(data, dict) or not isinstance(pieces, dict):
+            line = base64.b64decode(entry["data"], validate=True)
+            data = json.loads(_unpacked(line))
+            if not isinstance(data, dict) or not isinstance(entry["pieces"], dict):
                 continue
-            if not all(isinstance(text, str) for text in pieces.values()):
-                continue
+            pieces = {
+                str(key): base64.b64decode(text, validate=True)
+                for key, text in entry["pieces"].items()
+            }
+            for piece in pieces.values():
+                _unpacked(piece)  # refuses a damaged one now, not when it is used
             share_text(data)  # as the parser does (130 MB at 10,000 records)
             record = RawRecord(studies / name, data, printed=printed)
-        except (KeyError, TypeError, ValueError, RecursionError):
+        except (KeyError, TypeError, ValueError, RecursionError, zlib.error):
             continue
         found[(name, digest)] = (record, (line, pieces))
     return found
+
+
+def _unpacked(packed: bytes) -> str:
+    """The text a packed entry holds; ValueError when it is longer than MAX_UNPACKED."""
+    unpacker = zlib.decompressobj()
+    text = unpacker.decompress(packed, MAX_UNPACKED)
+    if unpacker.unconsumed_tail or not unpacker.eof:
+        raise ValueError("packed text too long or cut short")
+    return text.decode("utf-8")
 
 
 def cache_entry(name: str, digest: str, record: RawRecord) -> str | None:
@@ -187,9 +206,8 @@ def save_record_cache(
     folder: Path, shards: Mapping[int, Mapping[str, str | None]], saved: Callable[[str], Saved]
 ) -> None:
     """Rewrite the given shards with their entries (file name -> cache_entry text; None:
-    not cached) and what else is kept of each record (saved(file name)), its texts as JSON
-    strings so that read_shard gets them back as they were; a shard left with none is
-    deleted. (The data is the text the dataset download holds: not kept twice.)"""
+    not cached) and what else is kept of each record (saved(file name)); a shard left with
+    none is deleted. (The data is the text the dataset download holds: not kept twice.)"""
     folder.mkdir(parents=True, exist_ok=True)
     version = json.dumps(_code_digest())
     for shard, by_name in sorted(shards.items()):
@@ -207,9 +225,10 @@ def save_record_cache(
 
 def _saved_json(saved: Saved) -> str:
     line, pieces = saved
+    texts = {key: base64.b64encode(piece).decode("ascii") for key, piece in pieces.items()}
     return (
-        f'"data": {json.dumps(line, ensure_ascii=False)}, '
-        f'"pieces": {json.dumps(pieces, ensure_ascii=False, sort_keys=True)}'
+        f'"data": "{base64.b64encode(line).decode("ascii")}", '
+        f'"pieces": {json.dumps(texts, sort_keys=True)}'
     )
 
 

@@ -57,7 +57,6 @@ from generator.model import (
     build_study,
     pack,
     record_json,
-    unpack,
     with_printed,
 )
 from generator.report import curation_warnings
@@ -354,7 +353,7 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
         record: RawRecord,
         issues: list[Issue],
         line: bytes = b"",
-        pieces: Mapping[str, str] | None = None,
+        pieces: Mapping[str, bytes] | None = None,
     ) -> None:
         record_issues[path] = issues
         if lean and not issues:
@@ -385,7 +384,7 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
             if shard in shards:
                 shards[shard][path.name] = cache_entry(*keys[path], record)
             # (cached only after passing every rule)
-            keep(path, record, [], pack(saved) if lean else b"", pieces)
+            keep(path, record, [], saved if lean else b"", pieces)
     todo.sort()
     items = [(path, digests.get(path.name) if folder else None, lean) for path in todo]
     for path, (read, issues, entry, line) in zip(
@@ -407,18 +406,18 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
     return Loaded(LoadResult(loaded, problems), record_issues, studies, shards)
 
 
-def _with_pieces(study: Study, pieces: Mapping[str, str] | None) -> Study:
+def _with_pieces(study: Study, pieces: Mapping[str, bytes] | None) -> Study:
     """The study with the texts made from it alone that site-wide downloads join (its rows
     of the results download), packed: from the record cache when it has them, else made."""
     from generator.export import result_rows
 
-    rows = (pieces or {}).get("results_csv")
-    return replace(study, results_packed=pack(rows if rows is not None else result_rows(study)))
+    rows = (pieces or {}).get("results_csv") or pack(result_rows(study))
+    return replace(study, results_packed=rows)
 
 
 def _saved(study: Study) -> Saved:
-    """What the record cache keeps of a study besides its parsed data (see cache.Saved)."""
-    return study.record_json, {"results_csv": unpack(study.results_packed)}
+    """What the record cache keeps of a study (see cache.Saved)."""
+    return study.record_packed, {"results_csv": study.results_packed}
 
 
 def _read_and_check(

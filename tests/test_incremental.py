@@ -3,8 +3,11 @@ and the content folder ends byte-identical to a cold run's on the same records."
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -223,12 +226,28 @@ def test_a_damaged_record_cache_means_parsing_again(project: Path, tmp_path: Pat
     assert tree(project) == cold(project, tmp_path)
 
 
+def packed(text: str, level: int = 1) -> str:
+    """Text as the record cache keeps it: zlib-packed, in base64."""
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), level)).decode("ascii")
+
+
+def unpacked(kept: str) -> str:
+    return zlib.decompress(base64.b64decode(kept)).decode("utf-8")
+
+
 DAMAGE = {
-    "data not JSON": lambda entry: entry.update(data="{not JSON"),
-    "data not an object": lambda entry: entry.update(data="[1, 2]"),
+    "data not base64": lambda entry: entry.update(data="{not base64"),
+    "data not packed": lambda entry: entry.update(data=base64.b64encode(b"plain").decode()),
+    "data cut short": lambda entry: entry.update(data=entry["data"][:40]),
+    "data too long unpacked": lambda entry: entry.update(
+        data=packed(json.dumps({"id": "x" * 3_000_000}), 9)
+    ),
+    "data not JSON": lambda entry: entry.update(data=packed("{not JSON")),
+    "data not an object": lambda entry: entry.update(data=packed("[1, 2]")),
     "data not text": lambda entry: entry.update(data={"id": "x"}),
     "pieces not an object": lambda entry: entry.update(pieces=["results_csv"]),
     "a piece not text": lambda entry: entry.update(pieces={"results_csv": 5}),
+    "a piece not packed": lambda entry: entry.update(pieces={"results_csv": "cm93cw=="}),
     "no pieces": lambda entry: entry.pop("pieces"),
 }
 
@@ -353,9 +372,9 @@ def test_a_cache_that_came_with_the_files_is_not_trusted(project: Path, tmp_path
     for path in entries:
         shard = json.loads(path.read_text(encoding="utf-8"))
         for entry in shard["records"].values():
-            data = json.loads(entry["data"])  # the record's data, as JSON text
+            data = json.loads(unpacked(entry["data"]))  # the record's data, packed
             data["short_name"] = "TAMPERED"
-            entry["data"] = json.dumps(data)
+            entry["data"] = packed(json.dumps(data))
         path.write_text(json.dumps(shard), encoding="utf-8")
     moved = Path(shutil.copytree(project, tmp_path / "checkout"))
     (moved / ".generator-state.json").unlink()
