@@ -191,9 +191,10 @@ def _unpacked(packed: bytes) -> str:
 
 
 def cache_entry(name: str, digest: str, record: RawRecord) -> str | None:
-    """A record's cache entry as JSON text without its data, which save_record_cache adds
-    from the record's study (its record_json: the data as JSON, with some numbers written
-    with more digits, which read back as the same values). None when it cannot be cached."""
+    """A record's cache entry as JSON text without its data and pieces, which
+    save_record_cache adds (Saved: the study's packed dataset line, whose JSON writes some
+    numbers with more digits and reads back as the same values, and its packed results
+    rows). None when it cannot be cached."""
     stamp = _file_stamp(record.path)
     if stamp is None or "/" in name:
         return None

@@ -406,18 +406,22 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
     return Loaded(LoadResult(loaded, problems), record_issues, studies, shards)
 
 
+RESULTS_PIECE = "results_csv"
+"""The name a study's results rows are kept under in its record-cache entry."""
+
+
 def _with_pieces(study: Study, pieces: Mapping[str, bytes] | None) -> Study:
     """The study with the texts made from it alone that site-wide downloads join (its rows
     of the results download), packed: from the record cache when it has them, else made."""
     from generator.export import result_rows
 
-    rows = (pieces or {}).get("results_csv") or pack(result_rows(study))
+    rows = (pieces or {}).get(RESULTS_PIECE) or pack(result_rows(study))
     return replace(study, results_packed=rows)
 
 
 def _saved(study: Study) -> Saved:
     """What the record cache keeps of a study (see cache.Saved)."""
-    return study.record_packed, {"results_csv": study.results_packed}
+    return study.record_packed, {RESULTS_PIECE: study.results_packed}
 
 
 def _read_and_check(
