@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import re
 from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
@@ -393,22 +394,35 @@ def test_long_study_tables_are_split_into_sections_and_keep_every_study(
     from tests.test_exports import real_site
 
     site = real_site()
-    monkeypatch.setattr(generator.collate, "SECTION_ROWS", 10)
     condition = "cerebral-palsy"
     studies = site.by_condition[condition]
-    page = render_one(
-        site,
-        PurePosixPath(f"conditions/{condition}.md"),
-        "condition.md.j2",
-        {"condition": condition, "studies": studies},
-    )
+
+    def condition_page() -> str:
+        return render_one(
+            site,
+            PurePosixPath(f"conditions/{condition}.md"),
+            "condition.md.j2",
+            {"condition": condition, "studies": studies},
+        )
+
+    assert "parts. Sorting by a column sorts one part only" not in condition_page()
+    monkeypatch.setattr(generator.collate, "SECTION_ROWS", 10)
+    page = condition_page()
     headings = [line for line in page.splitlines() if line.startswith("### ") and " to " in line]
     assert len(headings) >= 2
+    # Said once before each split table, with its number of parts: a sort sorts one part.
+    notes = re.findall(
+        r"^This list is in (\d+) parts\. Sorting by a column sorts one part", page, re.M
+    )
+    firsts = re.findall(r"^### Part 1 of (\d+):", page, re.M)
+    assert notes
+    assert notes == firsts
     for study in studies:
         assert f"](../studies/{study.id}.md)" in page
     listing = render_one(site, PurePosixPath("studies/index.md"), "all-studies.md.j2", {})
     parts = [line for line in listing.splitlines() if line.startswith("## ")]
     assert len(parts) == -(-len(site.studies) // 10)
+    assert listing.count(f"This list is in {len(parts)} parts. Sorting") == 1
     assert all(f"]({s.id}.md)" in listing for s in site.studies)
 
 
