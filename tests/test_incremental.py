@@ -53,7 +53,8 @@ EDITORIAL = ("glossary.yaml", "key-messages.yaml", "notes.yaml")
 _COLD_TREES: dict[str, dict[str, bytes]] = {}
 """Cold runs' trees by their inputs' digest. A cold run is a function of its inputs
 (test_a_parallel_run_equals_a_single_process_run and the golden pages hold it to that), and
-many tests here end on the same inputs (one record renamed): each such tree is made once."""
+many tests here end on the same inputs (one record renamed): each such tree is made once.
+So call cold() only with the generator as it ships (after monkeypatch.undo())."""
 
 
 def cold(project: Path, tmp_path: Path) -> dict[str, bytes]:
