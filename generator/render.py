@@ -713,7 +713,9 @@ def map_cell(cell: MapCell, prefix: str, condition: str = "", most: int = MAP_CE
     if count > len(shown):
         more = f"and {count - len(shown)} more"
         if _CODE.fullmatch(condition):  # a vocabulary code: safe in an address
-            more = f"[{more} on the condition's page](conditions/{condition}.md)"
+            # To the condition page's list that holds them (headings from studies_and_reviews).
+            anchor = "studies" if cell.primary else "reviews-and-meta-analyses"
+            more = f"[{more} on the condition's page](conditions/{condition}.md#{anchor})"
         links += f", {more}"
     return f"{head}<br>{links}"
 

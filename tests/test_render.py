@@ -427,7 +427,7 @@ def test_long_study_tables_are_split_into_sections_and_keep_every_study(
 
 
 def test_an_evidence_map_cell_names_at_most_25_studies_and_counts_the_rest() -> None:
-    from generator.collate import MapCell
+    from generator.collate import MapCell, is_pooled
     from generator.render import MAP_CELL_LINKS, map_cell
     from tests.test_exports import real_site
 
@@ -435,7 +435,13 @@ def test_an_evidence_map_cell_names_at_most_25_studies_and_counts_the_rest() -> 
     shown = map_cell(MapCell(tuple(studies)), "studies/", "cerebral-palsy")
     assert shown.startswith("**30** studies")
     assert shown.count("](studies/") == MAP_CELL_LINKS == 25
-    assert shown.endswith(", [and 5 more on the condition's page](conditions/cerebral-palsy.md)")
+    assert shown.endswith(
+        ", [and 5 more on the condition's page](conditions/cerebral-palsy.md#studies)"
+    )
+    reviews = [s for s in real_site().studies if is_pooled(s)]
+    assert len(reviews) > 3
+    only_reviews = map_cell(MapCell(tuple(reviews)), "studies/", "cerebral-palsy", most=2)
+    assert only_reviews.endswith("(conditions/cerebral-palsy.md#reviews-and-meta-analyses)")
     assert "](conditions/" not in map_cell(MapCell(tuple(studies)), "studies/", "x](javascript:")
 
 
