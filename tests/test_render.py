@@ -426,9 +426,48 @@ def test_long_study_tables_are_split_into_sections_and_keep_every_study(
     assert all(f"]({s.id}.md)" in listing for s in site.studies)
 
 
+def test_every_split_list_says_above_its_first_part_that_a_sort_sorts_one_part(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """All six kinds of split table (studies and reviews on condition and cell-type pages,
+    all studies, harms, open trials, an outcome's worded results) carry the line once, with
+    their number of parts, and keep their heading level."""
+    from dataclasses import replace
+
+    from generator.collate import Site
+    from generator.render import page_plan, render_one
+    from tests.test_exports import real_site
+
+    site = real_site()
+    several = tuple(s for s in site.studies if "cerebral-palsy" in s.conditions)[:3]
+    site = replace(site, open_by_condition={"cerebral-palsy": several})  # the real ones: 1 each
+    monkeypatch.setattr(Site, "section_rows", lambda self, table: 1)
+    templates = {
+        "condition.md.j2",
+        "cell-type.md.j2",
+        "all-studies.md.j2",
+        "harms.md.j2",
+        "open-trials.md.j2",
+        "outcome-domain.md.j2",
+    }
+    split = set()
+    for path, template, context in page_plan(site):
+        if template not in templates:
+            continue
+        page = render_one(site, path, template, context)
+        notes = re.findall(r"^This list is in (\d+) parts\. Sorting by a column", page, re.M)
+        level = "##" if template == "all-studies.md.j2" else "###"
+        firsts = re.findall(rf"^{level} Part 1 of (\d+): ", page, re.M)
+        assert notes == firsts, path
+        assert "&#35;" not in page, path  # the heading's hashes are markup, not escaped text
+        if notes:
+            split.add(template)
+    assert split == templates
+
+
 def test_an_evidence_map_cell_names_at_most_25_studies_and_counts_the_rest() -> None:
     from generator.collate import MapCell, is_pooled
-    from generator.render import MAP_CELL_LINKS, map_cell
+    from generator.render import MAP_CELL_LINKS, map_cell, render_one
     from tests.test_exports import real_site
 
     studies = real_site().studies[:30]
@@ -442,6 +481,15 @@ def test_an_evidence_map_cell_names_at_most_25_studies_and_counts_the_rest() -> 
     assert len(reviews) > 3
     only_reviews = map_cell(MapCell(tuple(reviews)), "studies/", "cerebral-palsy", most=2)
     assert only_reviews.endswith("(conditions/cerebral-palsy.md#reviews-and-meta-analyses)")
+    # The anchors are the ids of these headings of the condition page (studies_and_reviews).
+    site = real_site()
+    studies = site.by_condition["cerebral-palsy"]
+    context = {"condition": "cerebral-palsy", "studies": studies}
+    page = render_one(
+        site, PurePosixPath("conditions/cerebral-palsy.md"), "condition.md.j2", context
+    )
+    assert "\n## Studies\n" in page
+    assert "\n## Reviews and meta-analyses\n" in page
     assert "](conditions/" not in map_cell(MapCell(tuple(studies)), "studies/", "x](javascript:")
 
 
