@@ -12,6 +12,10 @@ its peak memory is the process's own maximum resident set size (from wait4):
 - generate (warm): the same again with nothing changed (must write no file);
 - generate (one edit): the same again after one record's summary changed (writes only the
   pages that depend on that record);
+- serve, one edit: what `make serve` does when a record is saved. In one process, the
+  records are read into memory as serve reads them at start (pipeline.fill_memory), one
+  record is edited, and only the regenerate that follows is timed (in that process; its
+  start-up is serve's, paid once);
 - build: `python -m generator build` from a clean checkout state (no generated pages, no
   site), i.e. what `make site` does on a fresh clone;
 - bare mkdocs: `mkdocs build --strict` on the already generated pages: the engine's floor;
@@ -152,6 +156,32 @@ def edit_one_record(studies: Path, repeat: int) -> Path:
     return record
 
 
+def serve_edit(project: Path, repeat: int) -> dict[str, float | int]:
+    """One edit as `make serve` regenerates it (see the module docstring): seconds, CPU
+    seconds (its render workers included) and files written."""
+    import resource
+
+    from generator.pipeline import Memory, Paths, fill_memory, generate_site
+
+    paths = Paths.from_root(project)
+    memory = Memory()
+    generate_site(paths, memory=memory)
+    fill_memory(paths, memory)  # as serve does while MkDocs builds
+    edit_one_record(project / "studies", repeat + 1)  # not the record the CLI edit changed
+
+    def cpu() -> float:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
+
+    started, cpu_before = time.perf_counter(), cpu()
+    report = generate_site(paths, memory=memory)
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": cpu() - cpu_before,
+        "written": report.written,
+    }
+
+
 def measure(
     records: int,
     repeats: int,
@@ -171,6 +201,7 @@ def measure(
     samples: dict[str, list[float]] = {}
     warm_writes: list[int] = []
     edit_writes: list[int] = []
+    serve_writes: list[int] = []
     cold_writes: list[int] = []
     zensical_failure: str | None = None
     files = 0
@@ -200,6 +231,13 @@ def measure(
             edit = run_step([*generator, root, "generate"], project, env)
             keep("generate_one_edit", edit)
             edit_writes.append(written(edit.stdout)[1])
+            serve = run_step(
+                [python, "-m", "bench.run", "--serve-edit", root, str(repeat)], project, env
+            )
+            timed = json.loads(serve.stdout.splitlines()[-1])
+            samples.setdefault("serve_one_edit_s", []).append(timed["seconds"])
+            samples.setdefault("serve_one_edit_cpu_s", []).append(timed["cpu_seconds"])
+            serve_writes.append(timed["written"])
             if repeat >= build_repeats:
                 continue
             bare = [python, "-m", "mkdocs", "build", "--strict"]  # as `generator build` runs it
@@ -244,6 +282,9 @@ def measure(
         "files_written_one_edit": max(edit_writes),
         "generate_over_bare_mkdocs": round(med["generate_s"] / med["bare_mkdocs_s"], 3),
         "one_edit_over_generate": round(med["generate_one_edit_s"] / med["generate_s"], 3),
+        "serve_one_edit_s": round(med["serve_one_edit_s"], 3),
+        "files_written_serve_edit": max(serve_writes),
+        "serve_one_edit_over_generate": round(med["serve_one_edit_s"] / med["generate_s"], 3),
         "build_s": round(med["build_s"], 3),
         "bare_mkdocs_s": round(med["bare_mkdocs_s"], 3),
         "build_over_bare": round(med["build_s"] / med["bare_mkdocs_s"], 3),
@@ -265,6 +306,7 @@ def measure(
         "generate_cpu_s": round(med["generate_cpu_s"], 3),
         "generate_warm_cpu_s": round(med["generate_warm_cpu_s"], 3),
         "generate_one_edit_cpu_s": round(med["generate_one_edit_cpu_s"], 3),
+        "serve_one_edit_cpu_s": round(med["serve_one_edit_cpu_s"], 3),
         "build_cpu_s": round(med["build_cpu_s"], 3),
         "bare_mkdocs_cpu_s": round(med["bare_mkdocs_cpu_s"], 3),
         **extra,
@@ -281,6 +323,7 @@ COLUMNS = (
     ("warm writes", "files_written_warm", "{:d}"),
     ("one edit s", "generate_one_edit_s", "{:.2f}"),
     ("edit writes", "files_written_one_edit", "{:d}"),
+    ("serve edit s", "serve_one_edit_s", "{:.2f}"),
     ("build s", "build_s", "{:.2f}"),
     ("bare mkdocs s", "bare_mkdocs_s", "{:.2f}"),
     ("build/bare", "build_over_bare", "{:.3f}"),
@@ -348,6 +391,11 @@ def targets(runs: list[dict[str, Any]]) -> list[str]:
                 run["files_written_one_edit"] < run["files"],
                 f"{n}: one edit writes {run['files_written_one_edit']} of {run['files']} files",
             )
+        if "serve_one_edit_s" in run:
+            edit = run["serve_one_edit_s"] / run["generate_s"]
+            check(
+                edit <= 0.05, f"{n}: one edit in serve takes {edit:.0%} of a cold generate (<= 5%)"
+            )
         if n >= 1000:
             ratio = run["generate_s"] / run["bare_mkdocs_s"]
             check(ratio <= 0.05, f"{n}: generate is {ratio:.3f} x bare mkdocs (<= 0.05)")
@@ -412,12 +460,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--top", type=int, default=25, help="rows of profile output")
     parser.add_argument(
+        "--serve-edit",
+        nargs=2,
+        metavar=("PROJECT", "REPEAT"),
+        help="instead: time one edit as serve regenerates it (a step of the benchmark)",
+    )
+    parser.add_argument(
         "--zensical",
         action=argparse.BooleanOptionalAction,
         default=importlib.util.find_spec("zensical") is not None,
         help="also time a Zensical build of the same pages (default: when zensical is installed)",
     )
     args = parser.parse_args(argv)
+    if args.serve_edit:
+        print(json.dumps(serve_edit(Path(args.serve_edit[0]), int(args.serve_edit[1]))))
+        return 0
     if args.profile:
         profile(args.profile, args.seed, args.top)
         return 0

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.errors import BuildError, ValidationFailed
-from generator.pipeline import GenerateReport, Paths, generate_site
+from generator.pipeline import GenerateReport, Memory, Paths, fill_memory, generate_site
 from generator.write import remove_leftovers, replace_dir
 
 ENGINES = ("mkdocs", "zensical")
@@ -102,17 +102,22 @@ def serve(
     """Generate, run `mkdocs serve`, and regenerate when an input changes; the server's exit code.
 
     Regenerating writes only the pages whose bytes changed (rendering only what depends on
-    the edit). MkDocs then rebuilds the whole site, unless dirty: then only the pages the
-    generator rewrote (seconds rather than a minute at 1,000 records; its search index and
-    navigation may lag until a full serve, and MkDocs does not run strict).
+    the edit), and re-reads only the edited records: the others stay in memory between runs
+    (pipeline.Memory), as do the imported modules and compiled templates. MkDocs then
+    rebuilds the whole site, unless dirty: then only the pages the generator rewrote
+    (seconds rather than a minute at 1,000 records; its search index and navigation may lag
+    until a full serve, and MkDocs does not run strict).
     """
-    on_generated(generate_site(paths))
+    memory = Memory()
+    on_generated(generate_site(paths, memory=memory))
     # MkDocs warns that a dirty build may leave links stale, which strict mode (mkdocs.yml)
     # turns into a failure: a dirty preview is not strict; `make site` always is.
     fast = ["--dirty", "--no-strict"] if dirty else []
     command = mkdocs_command(paths, "serve", "--dev-addr", addr, *fast)
     server = subprocess.Popen(command, cwd=paths.root, env=engine_env())
     seen = inputs_state(paths)
+    if not memory.records:  # nothing had changed, so nothing was read: read now, while
+        fill_memory(paths, memory)  # the server builds, so that the first edit is fast too
     try:
         while server.poll() is None:
             time.sleep(poll_seconds)
@@ -121,7 +126,7 @@ def serve(
                 continue
             seen = now
             try:
-                on_generated(generate_site(paths))
+                on_generated(generate_site(paths, memory=memory))
             except ValidationFailed as failed:
                 on_invalid(failed)
     finally:

@@ -16,7 +16,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -273,13 +273,29 @@ def _collate(
     )
 
 
-def generate_site(paths: Paths, jobs: int | None = None) -> GenerateReport:
+@dataclass
+class Memory:
+    """What a long-running process (serve) keeps between regenerates: each record that passed
+    every rule, as the last successful run left it, with its study, by file name. A record
+    whose file digest is unchanged is taken from here instead of the record cache on disk,
+    so an edit re-reads one file and one cache shard, not all of them.
+
+    Valid only within one process (the same code); the output is the same as without it."""
+
+    records: dict[str, tuple[str, RawRecord, Study]] = field(default_factory=dict)
+    """file name -> (file digest, the record as the cross-record rules read it, its study)"""
+
+
+def generate_site(
+    paths: Paths, jobs: int | None = None, memory: Memory | None = None
+) -> GenerateReport:
     """Check, render page by page into staging, then move in the pages that changed.
 
     Skipped when the inputs and the generated files are exactly as the last run left them.
     Otherwise, when only records changed, pages of one study whose inputs are unchanged and
     whose files are as the last run left them are not rendered again (see cache.py).
     jobs: processes that render pages (default: default_jobs()); the output is the same.
+    memory: kept by the caller between runs (see Memory); updated after a successful run.
     """
     inputs = [paths.glossary, paths.config, paths.key_messages, paths.notes]
     site_inputs = site_digest(inputs) if paths.state else None
@@ -297,12 +313,39 @@ def generate_site(paths: Paths, jobs: int | None = None) -> GenerateReport:
     previous = state if state is not None and state.site_inputs == site_inputs else None
     with _no_cycle_collection():
         report, pages, after = _generate(
-            paths, records, previous, now, found, default_jobs() if jobs is None else jobs
+            paths, records, previous, now, found, default_jobs() if jobs is None else jobs, memory
         )
     if paths.state and digest and site_inputs:
         outputs = output_stats(paths.root, paths.content, [paths.abbreviations], after)
         save_state(paths.state, State(digest, outputs, asdict(report), site_inputs, pages))
     return report
+
+
+def fill_memory(paths: Paths, memory: Memory, jobs: int | None = None) -> None:
+    """Read the records into memory (from the record cache where it has them), for a process
+    whose first run found nothing changed and so read none, and compile the page templates,
+    so that its first regenerate costs what later ones do. Only records that pass their own
+    rules are kept; the rules across records run on every regenerate all the same."""
+    from generator.render import environment
+
+    env = environment()
+    for name in env.list_templates(filter_func=lambda name: name.endswith(".j2")):
+        env.get_template(name)
+    if paths.state and paths.studies.is_dir():
+        records = record_digests(paths.studies)
+        with _no_cycle_collection():
+            loaded = _load(paths, records, default_jobs() if jobs is None else jobs, lean=True)
+        _remember(memory, loaded, records)
+
+
+def _remember(memory: Memory, loaded: Loaded, records: dict[str, str] | None) -> None:
+    """Keep in memory what this run read of each record that passed its own rules."""
+    if records is not None:
+        memory.records = {
+            r.path.name: (records[r.path.name], r, loaded.studies[r.path])
+            for r in loaded.result.records
+            if r.path in loaded.studies and r.path.name in records
+        }
 
 
 def _unchanged_since_last_run(state: State, digest: str, now: Stats) -> GenerateReport | None:
@@ -327,7 +370,14 @@ class Loaded:
     cache_shards: dict[int, dict[str, str | None]]
 
 
-def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool = False) -> Loaded:
+def _load(
+    paths: Paths,
+    records: dict[str, str] | None,
+    jobs: int,
+    *,
+    lean: bool = False,
+    memory: Memory | None = None,
+) -> Loaded:
     """Read and check every record (the per-record rules), in parallel when there are many.
 
     Unchanged records come from the parsed-record cache, a shard at a time; it holds only
@@ -337,7 +387,10 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
     lean: each record that passed its own rules is turned into its study at once and kept
     only as what the rules across records read (validate.for_cross_rules), so the whole data
     of every record is never held together (450 MB at 10,000 records); records the editorial
-    files cite stay whole."""
+    files cite stay whole.
+
+    memory (lean loads only): a shard whose every record is in it, unchanged, is taken from
+    it and not read; the others are read as without it."""
     names, problems = record_paths(paths.studies)
     folder = paths.record_cache if records and paths.studies.is_dir() else None
     digests = records or {}
@@ -364,12 +417,26 @@ def _load(paths: Paths, records: dict[str, str] | None, jobs: int, *, lean: bool
                 record = for_cross_rules(record)
         found[path] = record
 
+    def remembered(path: Path) -> tuple[RawRecord, Study] | None:
+        """The record and study memory holds for path, if its file is unchanged and the
+        record is kept in the form this run needs (whole when the editorial files cite it)."""
+        kept = memory.records.get(path.name) if memory is not None and lean else None
+        if kept is None or not folder or kept[0] != digests.get(path.name):
+            return None
+        return (kept[1], kept[2]) if kept[1].lean == (path.name not in whole) else None
+
     by_shard: dict[int, list[Path]] = {}
     for path in names:
         by_shard.setdefault(shard_of(path.name) if folder else 0, []).append(path)
     for shard, members in sorted(by_shard.items()):
         if folder is None:  # no cache: every record is read
             todo += members
+            continue
+        kept = [remembered(path) for path in members]
+        if all(kept):  # nothing new in this shard: its file on disk is left as it is
+            for path, both in zip(members, kept, strict=True):
+                assert both is not None
+                record_issues[path], (found[path], studies[path]) = [], both
             continue
         cached = read_shard(folder, shard, paths.studies)
         keys = {path: (path.name, digests.get(path.name, "")) for path in members}
@@ -456,13 +523,16 @@ def _generate(
     now: Stats,
     found: dict[PurePosixPath, os.stat_result] | None,
     jobs: int,
+    memory: Memory | None = None,
 ) -> tuple[GenerateReport, dict[str, str], dict[PurePosixPath, os.stat_result]]:
     """Render and write; returns the report, for the pages that read only part of the
     records what each read, and the generated files left on disk with their stat. now: the
     generated files on disk (sizes and times); found: the same, as write.owned_stats gives
     them (None: not looked at yet)."""
-    loaded = _load(paths, records, jobs, lean=True)
+    loaded = _load(paths, records, jobs, lean=True, memory=memory)
     site = collate(paths, loaded.result, loaded.record_issues, loaded.studies)
+    if memory is not None:
+        _remember(memory, loaded, records)
     from generator.render import page_inputs, page_plan, render_abbreviations
 
     by_id: dict[str, str] = {}

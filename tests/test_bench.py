@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.run import run_step, table, targets, written
+from bench.run import make_project, run_step, serve_edit, table, targets, written
+from generator.pipeline import Paths, generate_site
 
 
 def test_summary_line_is_parsed() -> None:
@@ -39,6 +40,7 @@ def run(records: int, **changes: Any) -> dict[str, Any]:
         "bare_mkdocs_s": 250.0,
         "generate_one_edit_s": 0.4,
         "files_written_one_edit": 12,
+        "serve_one_edit_s": 0.2,
         "generate_peak_rss_mb": 200.0,
         "build_over_bare": 1.1,
         "peak_rss_mb": 300.0,
@@ -54,10 +56,25 @@ def test_targets_hold_and_miss_as_the_issue_sets_them() -> None:
     bad = [
         run(1000),
         run(10_000, generate_s=30.0, files_written_warm=3, site_bytes_per_record=95_000),
-        run(100, generate_one_edit_s=5.0, files_written_one_edit=400),
+        run(100, generate_one_edit_s=5.0, files_written_one_edit=400, serve_one_edit_s=0.6),
     ]
     misses = [line for line in targets(bad) if line.startswith("MISS")]
     # at 10,000: generate time, generate/bare, warm writes, bytes per record;
-    # at 100: one-edit time and one-edit writes
-    assert len(misses) == 6
+    # at 100: one-edit time, one-edit writes and one edit in serve
+    assert len(misses) == 7
+    assert any("one edit in serve takes 6% of a cold generate" in line for line in misses)
     assert "| records |" in table(good)
+
+
+def test_serve_edit_times_one_regenerate_of_an_edited_record(tmp_path: Path) -> None:
+    project = make_project(tmp_path, 30, seed=1)
+    generate_site(Paths.from_root(project))
+    before = {p.name: p.read_text() for p in (project / "studies").glob("*.yaml")}
+    figures = serve_edit(project, 0)
+    after = {p.name: p.read_text() for p in (project / "studies").glob("*.yaml")}
+    [edited] = [name for name in before if before[name] != after[name]]
+    page = (project / "content" / "studies" / edited.replace(".yaml", ".md")).read_text()
+    assert "Edited (1)." in page
+    assert 0 < figures["written"] < 30  # its page and the pages that list it
+    assert 0 < figures["seconds"] < 60
+    assert figures["cpu_seconds"] > 0

@@ -21,7 +21,7 @@ import generator.pipeline
 import generator.render
 import generator.validate
 from generator.errors import RenderError, ValidationFailed
-from generator.pipeline import Paths, generate_site
+from generator.pipeline import Memory, Paths, fill_memory, generate_site
 from tests.conftest import ROOT, copy_project, minimal_record, run_generator_process
 
 
@@ -543,3 +543,73 @@ def test_key_message_numbers_are_checked_against_whole_records(
     assert {i.message.split(" is not in")[0] for i in failed.value.issues} == {"the number 1.35"}
     messages.write_text(text, "utf-8")
     assert generate_site(paths, jobs=2).records == 91
+
+
+def count_shards_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The record-cache shards read from now on, by number."""
+    read: list[int] = []
+    real = generator.pipeline.read_shard
+
+    def counting(folder: Path, shard: int, studies: Path) -> Any:
+        read.append(shard)
+        return real(folder, shard, studies)
+
+    monkeypatch.setattr(generator.pipeline, "read_shard", counting)
+    return read
+
+
+def test_with_memory_an_edit_reads_one_file_and_one_shard_and_equals_a_cold_run(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What serve keeps between runs: the second edit finds the first one's record in memory
+    too (memory was brought up to date), and the pages equal a cold run's."""
+    paths = _cache_usable(project)
+    memory = Memory()
+    fill_memory(paths, memory)
+    assert len(memory.records) == 91
+    for name, change in [("passion-phase-1", rename), ("amanat-2021-cord-tissue-msc-cp", rename)]:
+        edit(project, name, change)
+        parsed, shards = count_parsed(monkeypatch), count_shards_read(monkeypatch)
+        assert generate_site(paths, memory=memory).written > 0
+        assert parsed == [f"{name}.yaml"]
+        assert shards == [generator.cache.shard_of(f"{name}.yaml")]
+        monkeypatch.undo()
+    assert tree(project) == cold(project, tmp_path)
+
+
+def test_with_memory_a_failed_run_leaves_memory_as_the_last_good_run_left_it(
+    project: Path, tmp_path: Path
+) -> None:
+    paths = _cache_usable(project)
+    memory = Memory()
+    fill_memory(paths, memory)
+    before = dict(memory.records)
+    record = project / "studies" / "passion-phase-1.yaml"
+    good = record.read_text(encoding="utf-8")
+    record.write_text(good.replace("\nstatus: ", "\nstatus: not-a-status\nxstatus: ", 1))
+    with pytest.raises(ValidationFailed):
+        generate_site(paths, memory=memory)
+    assert memory.records == before
+    record.write_text(rename(good), encoding="utf-8")
+    generate_site(paths, memory=memory)
+    assert tree(project) == cold(project, tmp_path)
+
+
+def test_with_memory_a_record_newly_cited_by_a_key_message_is_read_whole(project: Path) -> None:
+    """Memory holds most records cut to what the rules across records read. Once a key
+    message cites one, its numbers are checked against the whole record: read from the
+    record cache, not taken cut from memory (which would refuse a number it has)."""
+    paths = _cache_usable(project)
+    memory = Memory()
+    fill_memory(paths, memory)
+    name = "boruczkowski-2019-wharton-jelly-msc-cp"
+    assert memory.records[f"{name}.yaml"][1].lean  # cited by nothing yet
+    messages = project / "data" / "key-messages.yaml"
+    text = messages.read_text(encoding="utf-8")
+    sentence = (
+        "    sentences:\n      - text: In one study, 48 of 54 children had a side effect.\n"
+        f"        cites: [{name}]\n"
+    )
+    messages.write_text(text.replace("    sentences:\n", sentence, 1), encoding="utf-8")
+    generate_site(paths, memory=memory)  # raises if the number is looked for in a cut record
+    assert not memory.records[f"{name}.yaml"][1].lean

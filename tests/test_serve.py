@@ -68,3 +68,50 @@ def test_serve_regenerates_only_what_an_edit_changes(
     assert first.written == first.files  # a first run writes everything
     assert 0 < again.written < again.files // 10  # its pages and the pages that list it
     assert "Edited " in (project / "content" / "studies" / "passion-phase-1.md").read_text()
+
+
+def test_serve_on_a_generated_site_reads_the_records_once_then_only_the_edited_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run finds nothing changed and reads nothing; serve then reads every record
+    into memory (while MkDocs builds), so the first edit re-reads only its own file and its
+    own shard of the record cache."""
+    import generator.cache
+    import generator.pipeline
+
+    project = tmp_path / "project"
+    project.mkdir()
+    copy_project(project)
+    paths = Paths.from_root(project)
+    generator.pipeline.generate_site(paths)
+    record = project / "studies" / "accent-cp.yaml"
+    parsed: list[str] = []
+    shards: list[int] = []
+    real_load, real_read = generator.pipeline.load_file, generator.pipeline.read_shard
+
+    def load_file(path: Path) -> Any:
+        parsed.append(path.name)  # the editorial files too
+        return real_load(path)
+
+    def read_shard(folder: Path, shard: int, studies: Path) -> Any:
+        shards.append(shard)
+        return real_read(folder, shard, studies)
+
+    def edit() -> None:
+        assert not [name for name in parsed if (project / "studies" / name).exists()]
+        assert len(shards) > 1  # the records came from the record cache, a shard at a time
+        parsed.clear()
+        shards.clear()
+        text = record.read_text(encoding="utf-8")
+        record.write_text(text.replace("\nshort_name: ", "\nshort_name: Edited ", 1), "utf-8")
+
+    monkeypatch.setattr(generator.pipeline, "load_file", load_file)
+    monkeypatch.setattr(generator.pipeline, "read_shard", read_shard)
+    monkeypatch.setattr(generator.build.subprocess, "Popen", lambda *_, **__: FakeServer(edit))
+    reports: list[GenerateReport] = []
+    assert serve(paths, "127.0.0.1:0", on_generated=reports.append, poll_seconds=0) == 0
+    first, again = reports
+    assert first.skipped
+    assert "accent-cp.yaml" in parsed
+    assert shards == [generator.cache.shard_of("accent-cp.yaml")]
+    assert 0 < again.written < again.files // 10
