@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import posixpath
 import re
 from decimal import Decimal
 from pathlib import PurePosixPath
@@ -459,6 +460,12 @@ def test_every_split_list_says_above_its_first_part_that_a_sort_sorts_one_part(
         level = "##" if template == "all-studies.md.j2" else "###"
         firsts = re.findall(rf"^{level} Part 1 of (\d+): ", page, re.M)
         assert notes == firsts, path
+        # ... and links the downloads page from where the page is
+        for target in re.findall(r"the \[downloads\]\(([^)]*)\) hold every record", page):
+            assert posixpath.normpath(posixpath.join(path.parent.as_posix(), target)) == (
+                "downloads/index.md"
+            ), path
+        assert len(re.findall(r"the \[downloads\]\(", page)) == len(notes), path
         assert "&#35;" not in page, path  # the heading's hashes are markup, not escaped text
         if notes:
             split.add(template)
