@@ -276,9 +276,10 @@ def _collate(
 @dataclass
 class Memory:
     """What a long-running process (serve) keeps between regenerates: each record that passed
-    every rule, as the last successful run left it, with its study, by file name. A record
-    whose file digest is unchanged is taken from here instead of the record cache on disk,
-    so an edit re-reads one file and one cache shard, not all of them.
+    its own rules, as the last run whose records passed every rule read it, with its study,
+    by file name. A record whose file digest is unchanged is taken from here instead of the
+    record cache on disk, so an edit re-reads one file and one cache shard, not all of them;
+    the rules across records still run on every record each time, as with the disk cache.
 
     Valid only within one process (the same code); the output is the same as without it."""
 
@@ -295,7 +296,8 @@ def generate_site(
     Otherwise, when only records changed, pages of one study whose inputs are unchanged and
     whose files are as the last run left them are not rendered again (see cache.py).
     jobs: processes that render pages (default: default_jobs()); the output is the same.
-    memory: kept by the caller between runs (see Memory); updated after a successful run.
+    memory: kept by the caller between runs (see Memory); updated once every record has
+    passed every rule (a run that finds a problem leaves it as it was).
     """
     inputs = [paths.glossary, paths.config, paths.key_messages, paths.notes]
     site_inputs = site_digest(inputs) if paths.state else None
