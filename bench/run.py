@@ -165,8 +165,8 @@ def serve_edit(project: Path, repeat: int) -> dict[str, float | int]:
 
     paths = Paths.from_root(project)
     memory = Memory()
-    generate_site(paths, memory=memory)
-    fill_memory(paths, memory)  # as serve does while MkDocs builds
+    generate_site(paths, memory=memory)  # as serve starts: its first run,
+    fill_memory(paths, memory)  # then what it does while MkDocs builds
     edit_one_record(project / "studies", repeat + 1)  # not the record the CLI edit changed
 
     def cpu() -> float:

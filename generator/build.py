@@ -116,8 +116,7 @@ def serve(
     command = mkdocs_command(paths, "serve", "--dev-addr", addr, *fast)
     server = subprocess.Popen(command, cwd=paths.root, env=engine_env())
     seen = inputs_state(paths)
-    if not memory.records:  # nothing had changed, so nothing was read: read now, while
-        fill_memory(paths, memory)  # the server builds, so that the first edit is fast too
+    fill_memory(paths, memory)  # if the first run read nothing: now, while the server builds
     try:
         while server.poll() is None:
             time.sleep(poll_seconds)

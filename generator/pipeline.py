@@ -324,12 +324,15 @@ def generate_site(
 
 
 def fill_memory(paths: Paths, memory: Memory, jobs: int | None = None) -> None:
-    """Read the records into memory (from the record cache where it has them), for a process
-    whose first run found nothing changed and so read none, and compile the page templates,
-    so that its first regenerate costs what later ones do. Only records that pass their own
-    rules are kept; the rules across records run on every regenerate all the same."""
+    """Read the records into memory (from the record cache where it has them) and compile
+    the page templates, when memory is empty because the process's first run found nothing
+    changed and so read nothing: its first regenerate then costs what later ones do. Only
+    records that pass their own rules are kept; the rules across records run on every
+    regenerate all the same. A no-op on a memory a run has filled."""
     from generator.render import environment
 
+    if memory.records:
+        return
     env = environment()
     for name in env.list_templates(filter_func=lambda name: name.endswith(".j2")):
         env.get_template(name)

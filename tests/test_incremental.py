@@ -613,3 +613,16 @@ def test_with_memory_a_record_newly_cited_by_a_key_message_is_read_whole(project
     messages.write_text(text.replace("    sentences:\n", sentence, 1), encoding="utf-8")
     generate_site(paths, memory=memory)  # raises if the number is looked for in a cut record
     assert not memory.records[f"{name}.yaml"][1].lean
+
+
+def test_fill_memory_reads_nothing_once_a_run_has_filled_memory(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _cache_usable(project)
+    memory = Memory()
+    edit(project, "passion-phase-1", rename)
+    generate_site(paths, memory=memory)  # a run that read the records fills memory
+    assert len(memory.records) == 91
+    parsed, shards = count_parsed(monkeypatch), count_shards_read(monkeypatch)
+    fill_memory(paths, memory)
+    assert (parsed, shards) == ([], [])

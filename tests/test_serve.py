@@ -78,40 +78,28 @@ def test_serve_on_a_generated_site_reads_the_records_once_then_only_the_edited_o
     own shard of the record cache."""
     import generator.cache
     import generator.pipeline
+    from tests.test_incremental import count_parsed, count_shards_read, edit, rename
 
     project = tmp_path / "project"
     project.mkdir()
     copy_project(project)
     paths = Paths.from_root(project)
     generator.pipeline.generate_site(paths)
-    record = project / "studies" / "accent-cp.yaml"
-    parsed: list[str] = []
-    shards: list[int] = []
-    real_load, real_read = generator.pipeline.load_file, generator.pipeline.read_shard
+    parsed, shards = count_parsed(monkeypatch), count_shards_read(monkeypatch)
 
-    def load_file(path: Path) -> Any:
-        parsed.append(path.name)  # the editorial files too
-        return real_load(path)
-
-    def read_shard(folder: Path, shard: int, studies: Path) -> Any:
-        shards.append(shard)
-        return real_read(folder, shard, studies)
-
-    def edit() -> None:
-        assert not [name for name in parsed if (project / "studies" / name).exists()]
-        assert len(shards) > 1  # the records came from the record cache, a shard at a time
-        parsed.clear()
+    def edit_once_memory_is_filled() -> None:
+        assert parsed == []  # the records came from the record cache,
+        assert len(shards) > 1  # a shard at a time
         shards.clear()
-        text = record.read_text(encoding="utf-8")
-        record.write_text(text.replace("\nshort_name: ", "\nshort_name: Edited ", 1), "utf-8")
+        edit(project, "accent-cp", rename)
 
-    monkeypatch.setattr(generator.pipeline, "load_file", load_file)
-    monkeypatch.setattr(generator.pipeline, "read_shard", read_shard)
-    monkeypatch.setattr(generator.build.subprocess, "Popen", lambda *_, **__: FakeServer(edit))
+    monkeypatch.setattr(
+        generator.build.subprocess, "Popen", lambda *_, **__: FakeServer(edit_once_memory_is_filled)
+    )
     reports: list[GenerateReport] = []
     assert serve(paths, "127.0.0.1:0", on_generated=reports.append, poll_seconds=0) == 0
     first, again = reports
     assert first.skipped
-    assert "accent-cp.yaml" in parsed
+    assert parsed == ["accent-cp.yaml"]
     assert shards == [generator.cache.shard_of("accent-cp.yaml")]
     assert 0 < again.written < again.files // 10
