@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import sys
 import zlib
 from collections.abc import Callable, Mapping
@@ -39,7 +38,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.load import MAX_BYTES, RawRecord, share_text
-from generator.write import owned_stats, write_if_changed
+from generator.write import FileStat, file_stat, owned_stats, write_if_changed
 
 STATE_FILE = ".generator-state.json"
 """Where the state is kept, relative to the project folder (git-ignored)."""
@@ -53,7 +52,7 @@ VERSION = 2
 LIBRARIES = ("jinja2", "jsonschema", "jsonschema-rs", "PyYAML")
 """Libraries whose version can change what is accepted or what is written."""
 
-Stats = dict[str, tuple[int, int]]
+Stats = dict[str, FileStat]
 
 
 @dataclass(frozen=True)
@@ -242,20 +241,20 @@ def output_stats(
     root: Path,
     content: Path,
     extra: list[Path],
-    found: Mapping[PurePosixPath, os.stat_result] | None = None,
+    found: Mapping[PurePosixPath, FileStat] | None = None,
 ) -> Stats:
     """Size and modification time of every generated file now on disk, by path from root.
     found: the content folder's generated files and their stat (write.owned_stats), when
     the caller has them; else they are looked up."""
     prefix = content.relative_to(root).as_posix()
     stats: Stats = {
-        f"{prefix}/{rel}": (info.st_size, info.st_mtime_ns)
+        f"{prefix}/{rel}": info
         for rel, info in (owned_stats(content) if found is None else found).items()
     }
     for path in extra:
         if path.is_file():
             info = path.stat()
-            stats[path.relative_to(root).as_posix()] = (info.st_size, info.st_mtime_ns)
+            stats[path.relative_to(root).as_posix()] = file_stat(info)
     return stats
 
 

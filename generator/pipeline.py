@@ -60,7 +60,7 @@ from generator.model import (
     with_printed,
 )
 from generator.report import curation_warnings
-from generator.write import Staging, owned_stats, write_if_changed
+from generator.write import FileStat, Staging, owned_stats, write_if_changed
 
 if TYPE_CHECKING:
     from generator.render import PagePlan
@@ -305,7 +305,7 @@ def generate_site(
     digest = combined_digest(site_inputs, records)
     state = read_state(paths.state) if paths.state and digest else None
     now: Stats = {}
-    found: dict[PurePosixPath, os.stat_result] | None = None  # the generated files, looked at
+    found: dict[PurePosixPath, FileStat] | None = None  # the generated files, looked at
     if state is not None and digest:  # once for the whole run (40,000 files take 0.5 s)
         found = owned_stats(paths.content)
         now = output_stats(paths.root, paths.content, [paths.abbreviations], found)
@@ -313,6 +313,8 @@ def generate_site(
         if unchanged:
             return unchanged
     previous = state if state is not None and state.site_inputs == site_inputs else None
+    if previous is None:  # every page is rendered: free what the last run left (27 MB at
+        state, now = None, {}  # 10,000 records) before the run's peak
     with _no_cycle_collection():
         report, pages, after = _generate(
             paths, records, previous, now, found, default_jobs() if jobs is None else jobs, memory
@@ -526,10 +528,10 @@ def _generate(
     records: dict[str, str] | None,
     previous: State | None,
     now: Stats,
-    found: dict[PurePosixPath, os.stat_result] | None,
+    found: dict[PurePosixPath, FileStat] | None,
     jobs: int,
     memory: Memory | None = None,
-) -> tuple[GenerateReport, dict[str, str], dict[PurePosixPath, os.stat_result]]:
+) -> tuple[GenerateReport, dict[str, str], dict[PurePosixPath, FileStat]]:
     """Render and write; returns the report, for the pages that read only part of the
     records what each read, and the generated files left on disk with their stat. now: the
     generated files on disk (sizes and times); found: the same, as write.owned_stats gives
