@@ -12,6 +12,7 @@ error the staging folder is removed and the content folder is left exactly as it
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -167,8 +168,7 @@ class Staging:
         stale = self.on_disk.keys() - seen
         for rel in sorted(stale):  # (missing_ok: on_disk may have been looked at earlier)
             (self.content_dir / rel).unlink(missing_ok=True)
-        for folder in OWNED_DIRS:
-            _remove_empty_dirs(self.content_dir / folder)
+        _remove_emptied_dirs(self.content_dir, stale)
         after = {rel: info for rel, info in self.on_disk.items() if rel not in stale}
         after.update((rel, file_stat(os.stat(self.content_dir / rel))) for rel in staged)
         self._after = after
@@ -338,9 +338,11 @@ def _is_owned(rel: PurePosixPath) -> bool:
     return str(rel) in OWNED_FILES or (len(rel.parts) > 1 and rel.parts[0] in OWNED_DIRS)
 
 
-def _remove_empty_dirs(base: Path) -> None:
-    if not base.is_dir():
-        return
-    for folder in sorted((p for p in base.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+def _remove_emptied_dirs(content_dir: Path, removed: Iterable[PurePosixPath]) -> None:
+    """Remove the folders that deleting these files left empty, inner ones first; the top
+    generated folders (studies/, outcomes/, ...) stay. Only their folders are looked at:
+    walking every generated folder for empty ones took 0.8 s at 40,000 files."""
+    folders = {parent for rel in removed for parent in rel.parents if len(parent.parts) > 1}
+    for folder in sorted(folders, key=lambda f: (-len(f.parts), f)):
+        with contextlib.suppress(OSError):  # not empty (or gone): left as it is
+            (content_dir / folder).rmdir()

@@ -210,3 +210,17 @@ def test_the_generated_files_are_listed_with_their_size_and_modification_time_on
     assert found[PurePosixPath("index.md")] == (7, info.st_mtime_ns)  # bytes: é takes 2
     assert found.keys() == {PurePosixPath("index.md"), PurePosixPath("studies/a.md")}
     assert all(type(v) is tuple and len(v) == 2 for v in found.values()), found
+
+
+def test_a_folder_left_empty_by_removed_pages_is_removed_and_the_top_folders_stay(
+    tmp_path: Path,
+) -> None:
+    content = tmp_path / "content"
+    write_pages(pages(outcomes__cp__motor_md="m\n", outcomes__hie__death_md="d\n"), content)
+    report = write_pages(pages(outcomes__cp__motor_md="m\n"), content)
+    assert report.removed == 1
+    assert not (content / "outcomes" / "hie").exists()
+    assert (content / "outcomes" / "cp" / "motor.md").is_file()
+    write_pages(pages(index_md="home\n"), content)
+    assert not (content / "outcomes" / "cp").exists()
+    assert (content / "outcomes").is_dir()
