@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.run import make_project, run_step, serve_edit, table, targets, written
+from bench.run import change_site_input, make_project, run_step, serve_edit, table, targets, written
 from generator.pipeline import Paths, generate_site
 
 
@@ -42,6 +42,7 @@ def run(records: int, **changes: Any) -> dict[str, Any]:
         "files_written_one_edit": 12,
         "serve_one_edit_s": 0.2,
         "generate_peak_rss_mb": 200.0,
+        "generate_site_change_peak_rss_mb": 250.0,
         "build_over_bare": 1.1,
         "peak_rss_mb": 300.0,
         "site_bytes": records * 80_000,
@@ -55,15 +56,33 @@ def test_targets_hold_and_miss_as_the_issue_sets_them() -> None:
     assert not [line for line in targets(good) if line.startswith("MISS")]
     bad = [
         run(1000),
-        run(10_000, generate_s=30.0, files_written_warm=3, site_bytes_per_record=95_000),
+        run(
+            10_000,
+            generate_s=30.0,
+            files_written_warm=3,
+            site_bytes_per_record=95_000,
+            generate_site_change_peak_rss_mb=520.0,
+        ),
         run(100, generate_one_edit_s=5.0, files_written_one_edit=400, serve_one_edit_s=0.6),
     ]
     misses = [line for line in targets(bad) if line.startswith("MISS")]
-    # at 10,000: generate time, generate/bare, warm writes, bytes per record;
-    # at 100: one-edit time, one-edit writes and one edit in serve
-    assert len(misses) == 7
+    # at 10,000: generate time, generate/bare, warm writes, bytes per record, memory after a
+    # site-wide change; at 100: one-edit time, one-edit writes and one edit in serve
+    assert len(misses) == 8
+    assert any("after a site-wide change 520 MB" in line for line in misses)
     assert any("one edit in serve takes 6% of a cold generate" in line for line in misses)
     assert "| records |" in table(good)
+
+
+def test_a_site_wide_change_is_a_real_run_that_writes_no_page(tmp_path: Path) -> None:
+    project = make_project(tmp_path, 30, seed=1)
+    paths = Paths.from_root(project)
+    cold = generate_site(paths)
+    change_site_input(project, 0)
+    again = generate_site(paths)
+    assert not again.skipped  # a site-wide input changed: the run is not skipped
+    assert (again.written, again.files) == (0, cold.files)
+    assert "# bench: a site-wide change (0)" in (project / "data" / "glossary.yaml").read_text()
 
 
 def test_serve_edit_times_one_regenerate_of_an_edited_record(tmp_path: Path) -> None:
