@@ -200,7 +200,7 @@ def test_the_generated_files_are_listed_with_their_size_and_modification_time_on
     tmp_path: Path,
 ) -> None:
     """Two ints per file, not an os.stat_result: at 40,000 files the listing is held through
-    a whole run, and the full stat objects cost 25 MB of its peak memory."""
+    a whole run, and the full stat objects cost 20 MB more of its peak memory."""
     from generator.write import owned_stats
 
     content = tmp_path / "content"
