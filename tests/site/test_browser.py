@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -133,24 +134,69 @@ def _all_pages() -> list[str]:
     )
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
-def test_no_page_scrolls_sideways(browser: Browser, base_url: str, viewport: ViewportSize) -> None:
+GROUPS_OVERFLOW = """() => {
+  const h = document.getElementById('groups-and-treatments');
+  if (!h) return null;
+  const column = h.closest('article').getBoundingClientRect().right;
+  let worst = 0;
+  for (let el = h.nextElementSibling; el && el.tagName !== 'H2'; el = el.nextElementSibling) {
+    worst = Math.max(worst, el.getBoundingClientRect().right - column,
+                     el.scrollWidth - el.clientWidth);
+  }
+  return worst;
+}"""
+"""How far the widest block of a study page's "Groups and treatments" section reaches past
+the text column or scrolls inside itself, in px (0: it fits; null: no such section)."""
+
+
+@dataclass(frozen=True)
+class Walk:
+    """What one pass over every page of the site at one width found."""
+
+    widths: dict[str, tuple[int, int]]
+    """page -> (scrollWidth, clientWidth) of the document"""
+    groups: dict[str, float | None]
+    """study page -> GROUPS_OVERFLOW"""
+    console_errors: list[str]
+
+
+@pytest.fixture(scope="module")
+def walks(browser: Browser, base_url: str) -> dict[str, Walk]:
+    """Every page opened once at each width, with all that the page-by-page checks below
+    measure (opening the 150 pages is most of their time: one pass, not one per check)."""
+    pages = _all_pages()
+    assert STUDY in pages
+    found = {}
+    for name, viewport in (("390px", PHONE), ("1280px", DESKTOP)):
+        widths, groups = {}, {}
+        with open_tab(browser, base_url, viewport) as reader:
+            for path in pages:
+                reader.open(path)
+                widths[path] = tuple(
+                    reader.page.evaluate(
+                        "[document.scrollingElement.scrollWidth,"
+                        " document.scrollingElement.clientWidth]"
+                    )
+                )
+                if viewport is DESKTOP and _is_study_page(path):
+                    groups[path] = reader.page.evaluate(GROUPS_OVERFLOW)
+        found[name] = Walk(widths, groups, reader.console_errors)
+    return found
+
+
+def _is_study_page(path: str) -> bool:
+    return path.startswith("studies/") and path.count("/") == 2
+
+
+@pytest.mark.parametrize("viewport", ["390px", "1280px"])
+def test_no_page_scrolls_sideways(walks: dict[str, Walk], viewport: str) -> None:
     """No page (every study page included) scrolls sideways on a phone or a desktop; on a
     phone, comparison tables are cards, and what is still wide (the forest plot's data table)
     scrolls inside its own box."""
-    pages = _all_pages()
-    assert STUDY in pages
-    wide = []
-    with open_tab(browser, base_url, viewport) as reader:
-        for path in pages:
-            reader.open(path)
-            width = reader.page.evaluate(
-                "[document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]"
-            )
-            if width[0] > width[1]:
-                wide.append((path, width))
-        assert reader.console_errors == []
-    assert wide == []
+    walk = walks[viewport]
+    assert len(walk.widths) == len(_all_pages())
+    assert walk.console_errors == []
+    assert [(path, w) for path, w in walk.widths.items() if w[0] > w[1]] == []
 
 
 @pytest.mark.parametrize("path", [HOME, CONDITION, STUDY], ids=["home", "condition", "study"])
@@ -276,28 +322,11 @@ def test_forest_plots_fit_a_phone_with_readable_text(phone: Reader) -> None:
             assert smallest >= 12, (path, smallest)
 
 
-def test_the_groups_and_treatments_fit_the_column_on_a_desktop(desktop: Reader) -> None:
+def test_the_groups_and_treatments_fit_the_column_on_a_desktop(walks: dict[str, Walk]) -> None:
+    groups = walks["1280px"].groups
     studies = sorted(p.parent.name for p in (SITE / "studies").glob("*/index.html"))
-    overflowing = []
-    for name in studies:
-        desktop.open(f"studies/{name}/")
-        over = desktop.page.evaluate(
-            """() => {
-              const h = document.getElementById('groups-and-treatments');
-              if (!h) return null;
-              const column = h.closest('article').getBoundingClientRect().right;
-              let worst = 0;
-              for (let el = h.nextElementSibling; el && el.tagName !== 'H2';
-                   el = el.nextElementSibling) {
-                worst = Math.max(worst, el.getBoundingClientRect().right - column,
-                                 el.scrollWidth - el.clientWidth);
-              }
-              return worst;
-            }"""
-        )
-        if over is None or over > 0:
-            overflowing.append((name, over))
-    assert overflowing == []
+    assert sorted(path.split("/")[1] for path in groups) == studies
+    assert [(path, over) for path, over in groups.items() if over is None or over > 0] == []
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
