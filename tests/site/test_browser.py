@@ -163,7 +163,7 @@ class Walk:
 @pytest.fixture(scope="module")
 def walks(browser: Browser, base_url: str) -> dict[str, Walk]:
     """Every page opened once at each width, with all that the page-by-page checks below
-    measure (opening the 150 pages is most of their time: one pass, not one per check)."""
+    measure (opening the pages is most of their time: one pass, not one per check)."""
     pages = _all_pages()
     assert STUDY in pages
     found = {}
