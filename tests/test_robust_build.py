@@ -5,6 +5,11 @@ These tests break a build at the MkDocs stage (a broken hand-written page), inte
 midway (SIGINT and SIGTERM while MkDocs is writing) and kill one outright (SIGKILL): each time
 the previous site/ must be byte-for-byte intact, and no staging folder may be left behind
 (after SIGKILL, which nothing can catch, the next build removes it).
+
+An interrupted or killed build is held midway by a MkDocs hook added to the test's copy of
+mkdocs.yml: after MkDocs has copied the theme's files and rendered its first page, the hook
+leaves a marker and waits. Signalling then always lands while MkDocs is writing; waiting
+for the first files to appear instead raced a small site's build to its end.
 """
 
 from __future__ import annotations
@@ -29,16 +34,46 @@ VICTIM = "mahidol-wharton-jelly-msc-hie.yaml"
 """A fixture record that no other record refers to, removed to make the next site differ."""
 
 
-def build(project: Path) -> subprocess.Popen[str]:
+def build(project: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """Start `build` in its own process group, so a test can signal it and MkDocs together."""
     return subprocess.Popen(
         [sys.executable, "-m", "generator", "--root", str(project), "build"],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
+
+
+HOOK = """\
+import os
+import pathlib
+import time
+
+_held = False
+
+
+def on_post_page(output, **kwargs):
+    # Only the build a test marks, and only once: the marker says MkDocs is midway.
+    global _held
+    marker = os.environ.get("TEST_HOLD_MARKER")
+    if marker and not _held:
+        _held = True
+        pathlib.Path(marker).write_text("held", "utf-8")
+        time.sleep({timeout})
+    return output
+"""
+
+
+def held_build(project: Path) -> tuple[subprocess.Popen[str], Path]:
+    """Start `build` with MkDocs to be held after its first page; the process and its marker."""
+    with (project / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write("\nhooks:\n  - test_hold.py\n")
+    (project / "test_hold.py").write_text(HOOK.format(timeout=TIMEOUT), "utf-8")
+    marker = project.parent / "held"
+    return build(project, {"TEST_HOLD_MARKER": str(marker)}), marker
 
 
 def staging_folders(project: Path) -> list[Path]:
@@ -63,16 +98,17 @@ def project(built: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(built, tmp_path / "project", symlinks=True))
 
 
-def wait_until_writing(project: Path, process: subprocess.Popen[str]) -> Path:
-    """Wait until MkDocs has written part of the new site into the staging folder."""
+def wait_until_held(project: Path, process: subprocess.Popen[str], marker: Path) -> Path:
+    """Wait until the hook holds MkDocs midway; the staging folder it is writing."""
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         assert process.poll() is None, "the build ended before it could be interrupted"
-        for folder in staging_folders(project):
-            if (folder / "assets").is_dir():
-                return folder
+        if marker.exists():
+            [folder] = staging_folders(project)
+            assert (folder / "assets").is_dir()  # MkDocs has begun writing the new site
+            return folder
         time.sleep(0.01)
-    raise AssertionError("no staging folder appeared")
+    raise AssertionError("MkDocs was never held")
 
 
 def test_failed_mkdocs_build_keeps_the_previous_site(project: Path) -> None:
@@ -92,8 +128,8 @@ def test_failed_mkdocs_build_keeps_the_previous_site(project: Path) -> None:
 def test_interrupted_build_keeps_the_previous_site(project: Path, stop: signal.Signals) -> None:
     before = snapshot(project / "site")
     (project / "studies" / VICTIM).unlink()  # so that the new site would differ
-    process = build(project)
-    wait_until_writing(project, process)
+    process, marker = held_build(project)
+    wait_until_held(project, process, marker)
     os.killpg(process.pid, stop)
     _, err = process.communicate(timeout=TIMEOUT)
     assert process.returncode == 130
@@ -108,8 +144,8 @@ def test_killed_build_keeps_the_previous_site_and_the_next_build_cleans_up(
 ) -> None:
     before = snapshot(project / "site")
     (project / "studies" / VICTIM).unlink()
-    process = build(project)
-    staging = wait_until_writing(project, process)
+    process, marker = held_build(project)
+    staging = wait_until_held(project, process, marker)
     os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=TIMEOUT)
     assert process.returncode == -signal.SIGKILL
